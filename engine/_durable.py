@@ -1,0 +1,237 @@
+"""The only module that talks to durable_rules.
+
+durable_rules 2.0.28 fails silently in several ways (shared research ``durable_rules.md``). This
+adapter defeats each of them, so the rest of the engine sees a plain "assert these facts, tell me
+every rule firing" interface:
+
+=================================================  =============================================
+durable_rules behaviour                              what the adapter does
+=================================================  =============================================
+events are consumed by the first matching rule      only facts are asserted, never events
+exceptions in actions are swallowed                 the one action records and never raises; any
+                                                    error left in the state raises ``EngineFault``
+32-bit id-hash collisions drop distinct facts       each fact is asserted alone; a rejected fact
+(``MessageObservedException``)                      whose id we know is unique is re-asserted
+                                                    under a salted id, mapped back afterwards
+integers above 2^63 saturate, ``1e+25`` is a        numbers are written by our own encoder:
+parse error                                          every number is a float with a ``.``
+strings/numbers and dates compare as strings        the compiler only emits typed comparisons;
+                                                    dates and times arrive as numbers
+at most 1024 partitions (sids) per ruleset          every fact uses one sid; parties are
+                                                    evaluated one after another
+background threads lose firings                     the Host's dispatch threads are disabled; we
+                                                    drain pending actions ourselves under a lock
+no truth maintenance (``none`` never retracts)      no negation is compiled; the caller decides
+                                                    after all facts are in
+a ruleset can never be registered twice             rulesets are named by the digest of their
+                                                    definition and registered once per process
+at most 255 properties per message                  checked before asserting
+=================================================  =============================================
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import durable_rules_engine
+from durable import engine as _engine
+
+from engine.errors import EngineFault
+
+MAX_PROPERTIES = 250
+SID = "0"
+_LOCK = threading.RLock()
+
+
+def encode(value: Any) -> str:
+    """JSON for durable_rules: floats always with a '.', no int above 2^53, no NaN."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int | float):
+        f = float(value)
+        if not math.isfinite(f):
+            raise EngineFault(f"non-finite number {value!r} cannot be matched")
+        text = repr(f)
+        if "e" in text and "." not in text.split("e")[0]:
+            mant, exp = text.split("e")
+            text = f"{mant}.0e{exp}"
+        return text
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(encode(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{encode(v)}" for k, v in value.items()) + "}"
+    raise EngineFault(f"cannot encode {type(value).__name__} for the rules engine")
+
+
+class _Ruleset(_engine.Ruleset):
+    """A Ruleset whose definition and facts go through ``encode``."""
+
+    def __init__(self, name: str, host: _engine.Host, definition: dict[str, Any]) -> None:
+        self._actions = {}
+        self._name = name
+        self._host = host
+        for rule_name, rule in definition.items():
+            action = rule.pop("run")
+            self._actions[rule_name] = _engine.Promise(host.get_action(action))
+        self._handle = durable_rules_engine.create_ruleset(name, encode(definition))
+        self._definition = definition
+
+    def assert_fact(self, fact: Mapping[str, Any]) -> Any:
+        return self._handle_result(durable_rules_engine.assert_fact(self._handle, encode(fact)), fact)
+
+    def retract_fact(self, fact: Mapping[str, Any]) -> Any:
+        return self._handle_result(durable_rules_engine.retract_fact(self._handle, encode(fact)), fact)
+
+
+class _Host(_engine.Host):
+    """A Host with no background threads; actions run only when we drain."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sink: list[tuple[str, dict[str, str]]] | None = None
+        self.errors: list[str] = []
+
+    def _run(self) -> None:  # the default starts two timer threads that race with us
+        return None
+
+    def get_action(self, action_name: str) -> Callable[[Any], None]:
+        def record(c: Any) -> None:
+            try:
+                bound = c._m
+                ids = {alias: str(fact["id"]) for alias, fact in bound.items()}
+                if self.sink is None:
+                    raise RuntimeError("rule fired outside an evaluation")
+                self.sink.append((action_name, ids))
+            except BaseException as exc:  # never let durable_rules swallow it
+                self.errors.append(f"{action_name}: {exc!r}")
+
+        return record
+
+    def register(self, name: str, definition: dict[str, Any]) -> _Ruleset:
+        rs = _Ruleset(name, self, copy.deepcopy(definition))
+        self._ruleset_directory[name] = rs
+        self._ruleset_list.append(rs)
+        return rs
+
+
+_HOST: _Host | None = None
+_REGISTERED: dict[str, _Ruleset] = {}
+
+
+def _host() -> _Host:
+    global _HOST
+    if _HOST is None:
+        _HOST = _Host()
+    return _HOST
+
+
+class DurableMatcher:
+    """Matches facts against a compiled ruleset definition in durable_rules.
+
+    Args:
+        definition: ``{rule_name: {"all": [...], "run": rule_name}}`` as emitted by the compiler.
+    """
+
+    def __init__(self, definition: Mapping[str, Any]) -> None:
+        digest = hashlib.sha256(encode(definition).encode()).hexdigest()[:24]
+        self.name = f"treaty_{digest}"
+        with _LOCK:
+            rs = _REGISTERED.get(self.name)
+            if rs is None:
+                try:
+                    rs = _host().register(self.name, copy.deepcopy(dict(definition)))
+                except BaseException as exc:
+                    raise EngineFault(f"durable_rules refused the compiled rules: {exc}") from exc
+                _REGISTERED[self.name] = rs
+        self._rs = rs
+        self.collisions = 0
+
+    def match(self, facts: Iterable[Mapping[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+        """Assert every fact, run every firing, retract the facts; return the firings, sorted.
+
+        Each firing is ``(rule name, {alias: fact id})``. The facts' ``id`` values must be unique.
+        The result does not depend on the order of ``facts``.
+        """
+        host = _host()
+        with _LOCK:
+            sink: list[tuple[str, dict[str, str]]] = []
+            host.sink, host.errors = sink, []
+            asserted: list[dict[str, Any]] = []
+            alias: dict[str, str] = {}
+            try:
+                for fact in facts:
+                    asserted.append(self._assert(dict(fact), alias))
+                    self._drain()
+                self._drain()
+            finally:
+                for fact in asserted:
+                    try:
+                        self._rs.retract_fact(fact)
+                    except _engine.MessageNotHandledException:
+                        pass
+                    except BaseException as exc:
+                        host.errors.append(f"retract {fact['id']}: {exc!r}")
+                self._drain()
+                try:
+                    state = self._rs.get_state(SID)
+                except BaseException:
+                    state = {}
+                if isinstance(state, dict) and state.get("exception"):
+                    host.errors.append(str(state["exception"]))
+                host.sink = None
+            if host.errors:
+                raise EngineFault("durable_rules action failed: " + "; ".join(host.errors[:3]))
+        if alias:
+            sink = [(name, {a: alias.get(i, i) for a, i in ids.items()}) for name, ids in sink]
+        return sorted(sink, key=lambda x: (x[0], sorted(x[1].items())))
+
+    def _assert(self, fact: dict[str, Any], alias: dict[str, str]) -> dict[str, Any]:
+        if len(fact) > MAX_PROPERTIES:
+            raise EngineFault(
+                f"fact {fact.get('id')} has {len(fact)} properties; durable_rules allows "
+                f"{MAX_PROPERTIES}"
+            )
+        fact["sid"] = SID
+        original = str(fact["id"])
+        for attempt in range(16):
+            try:
+                self._rs.assert_fact(fact)
+                return fact
+            except _engine.MessageNotHandledException:
+                return fact  # matched no rule: nothing to record, nothing stored
+            except _engine.MessageObservedException:
+                # Our ids are unique, so this is the 32-bit hash collision (#376): salt the id.
+                self.collisions += 1
+                salted = f"{original}~{attempt + 1}"
+                alias[salted] = original
+                fact = {**fact, "id": salted}
+            except BaseException as exc:
+                raise EngineFault(f"durable_rules rejected fact {original}: {exc}") from exc
+        raise EngineFault(f"fact {original} collided 16 times in durable_rules' message index")
+
+    def _drain(self) -> None:
+        handle = self._rs._handle
+        while True:
+            res = durable_rules_engine.start_action(handle)
+            if not res:
+                return
+            self._rs._flush_actions(
+                json.loads(res[0]), {"message": json.loads(res[1])}, res[2], _complete
+            )
+
+
+def _complete(error: Any, _state: Any) -> None:
+    if error:
+        _host().errors.append(repr(error))

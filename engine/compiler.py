@@ -1,0 +1,639 @@
+"""Compile commitment rules (data) into a durable_rules ruleset definition.
+
+Every comparison a rule makes against record data becomes an *atom*: a durable_rules rule over
+one fact, ``kind == K and <comparison>``. Correlations (a notification for this run, earlier
+inspections this year) become *join* rules over two facts. The boolean structure of conditions
+(``all``, ``any``, ``not``, ``at_least``) is kept as a small tree that the evaluator folds over the
+atoms that fired, once all facts are in, so a verdict never depends on the order facts arrived
+in and every indicator seen can be named in the explanation.
+
+The compiler also type-checks rules against the record models: a numeric comparison on a text
+field, or a field no record kind has, is a ``CompileError`` naming the commitment and the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from types import NoneType, UnionType
+from typing import Any, Literal
+
+from engine.commitment import Commitment, Parameter, TreatyState
+from engine.conduct import RECORD_MODELS
+from engine.rules import (
+    AllOf,
+    AnyOf,
+    Arith,
+    AtLeast,
+    ClassifyRule,
+    Compare,
+    Condition,
+    CountCompare,
+    DeadlineRule,
+    FieldRef,
+    NotOf,
+    Offset,
+    ParamRef,
+    PeriodicRule,
+    Rule,
+)
+
+FieldType = Literal["date", "datetime", "number", "bool", "str", "list"]
+TEMPORAL = ("date", "datetime")
+
+
+class CompileError(ValueError):
+    """A rule cannot be compiled: names the commitment, the rule and the fix."""
+
+    def __init__(self, commitment: str, rule: str | None, pointer: str, message: str, fix: str):
+        super().__init__(message)
+        self.commitment = commitment
+        self.rule = rule
+        self.pointer = pointer
+        self.message = message
+        self.fix = fix
+
+
+def _classify_annotation(ann: Any) -> FieldType:
+    origin = typing.get_origin(ann)
+    if origin in (typing.Union, UnionType):
+        args = [a for a in typing.get_args(ann) if a is not NoneType]
+        return _classify_annotation(args[0])
+    if origin is typing.Annotated:
+        return _classify_annotation(typing.get_args(ann)[0])
+    if origin is Literal:
+        vals = typing.get_args(ann)
+        return "bool" if all(isinstance(v, bool) for v in vals) else "str"
+    if origin in (list, tuple):
+        return "list"
+    if ann is bool:
+        return "bool"
+    if ann in (int, float):
+        return "number"
+    if ann is date:
+        return "date"
+    if ann is datetime or getattr(ann, "__name__", "") == "AwareDatetime":
+        return "datetime"
+    if typing.get_origin(ann) is None and str(ann).endswith("AwareDatetime"):
+        return "datetime"
+    return "str"
+
+
+@cache
+def field_types(kind: str) -> dict[str, FieldType]:
+    """Field name -> type for a record kind, read from its model."""
+    model = RECORD_MODELS[kind]
+    out: dict[str, FieldType] = {}
+    for name, info in model.model_fields.items():
+        if name in ("kind", "note"):
+            continue
+        out[name] = _classify_annotation(info.annotation)
+    return out
+
+
+def fact_name(name: str) -> str:
+    """Name of a record field inside a durable_rules fact (``id`` is reserved there)."""
+    return "_rid" if name == "id" else name
+
+
+# ------------------------------------------------------------------------------------------
+# Boolean trees over atoms
+
+BoolTree = tuple[Any, ...]
+# ("atom", name) | ("const", bool) | ("count", name, op, value_or_param)
+# | ("all", [trees]) | ("any", [trees]) | ("not", tree) | ("atleast", n, [trees], labels)
+
+
+@dataclass
+class Atom:
+    name: str
+    kind: str
+    expr: dict[str, Any]
+    label: str
+
+
+@dataclass
+class CountJoin:
+    rule_name: str
+    name: str
+    kind: str
+    where: BoolTree | None
+
+
+@dataclass
+class DeadlinePlan:
+    anchor: str  # record field (or derived name)
+    anchor_type: FieldType
+    amount: int | ParamRef
+    unit: str
+    direction: str
+    when: BoolTree | None
+    label: str
+    due_field: str  # fact field holding the due point
+    ontime_rule: str
+
+
+@dataclass
+class CompiledRule:
+    rule: Rule
+    commitment: Commitment
+    primary_kind: str
+    where: BoolTree | None
+    derive: dict[str, Arith]
+    derived_fields: dict[str, str]  # derived name -> fact field
+    param_fields: dict[str, str]  # param name -> fact field (versioned params)
+    cases: list[BoolTree] = field(default_factory=list)
+    counts: list[CountJoin] = field(default_factory=list)
+    join_rule: str | None = None
+    fulfil_where: BoolTree | None = None
+    deadlines: list[DeadlinePlan] = field(default_factory=list)
+    uses_params_missing: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Program:
+    """The compiled form of a set of commitments, ready for durable_rules."""
+
+    definition: dict[str, dict[str, Any]]
+    atoms: dict[str, Atom]
+    rules: list[CompiledRule]
+    kinds: set[str]
+    as_of: date
+
+
+def _sanitize(rule_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", rule_id)
+
+
+class _Ctx:
+    """Compilation context for conditions on one record kind within one rule."""
+
+    def __init__(
+        self,
+        comp: _Compiler,
+        commitment: Commitment,
+        rule: Rule,
+        kind: str,
+        pointer: str,
+        primary: bool,
+        derived: dict[str, str] | None = None,
+    ) -> None:
+        self.comp = comp
+        self.commitment = commitment
+        self.rule = rule
+        self.kind = kind
+        self.pointer = pointer
+        self.primary = primary
+        self.derived = derived or {}
+        self.derived_types: dict[str, FieldType] = {}
+        if primary:
+            for dname, ar in rule.derive.items():
+                self.derived_types[dname] = derived_type(ar, kind, self.derived_types)
+
+    def err(self, pointer: str, message: str, fix: str) -> CompileError:
+        return CompileError(self.commitment.id, self.rule.id, pointer, message, fix)
+
+    def ftype(self, name: str, pointer: str) -> FieldType:
+        if name in self.derived:
+            return self.derived_types.get(name, "number")
+        types = field_types(self.kind)
+        if name == "id":
+            return "str"
+        if name not in types:
+            raise self.err(
+                pointer,
+                f"record kind {self.kind!r} has no field {name!r}",
+                "use one of: " + ", ".join(sorted(types)),
+            )
+        return types[name]
+
+    def fname(self, name: str) -> str:
+        return self.derived.get(name, fact_name(name))
+
+
+class _Compiler:
+    def __init__(self, treaty: TreatyState | None, as_of: date) -> None:
+        self.treaty = treaty
+        self.as_of = as_of
+        self.atoms: dict[str, Atom] = {}
+        self.atom_by_key: dict[str, str] = {}
+        self.definition: dict[str, dict[str, Any]] = {}
+        self.kinds: set[str] = set()
+
+    # -- parameters -------------------------------------------------------------------------
+
+    def param(self, ctx: _Ctx, ref: ParamRef, pointer: str) -> Parameter:
+        p = ctx.commitment.parameters.get(ref.param)
+        if p is None and self.treaty is not None:
+            p = self.treaty.parameters.get(ref.param)
+        if p is None:
+            raise ctx.err(
+                pointer,
+                f"unknown parameter {ref.param!r}",
+                "define it under 'parameters' of the commitment or the treaty",
+            )
+        return p
+
+    def param_operand(
+        self, ctx: _Ctx, ref: ParamRef, pointer: str, want: FieldType
+    ) -> Any:
+        """A parameter as a durable operand: a constant, or a per-fact field if versioned."""
+        p = self.param(ctx, ref, pointer)
+        if p.versions and len(p.versions) > 1 and ctx.primary:
+            fieldname = f"_p_{_sanitize(ctx.rule.id)}_{ref.param}"
+            ctx.comp_rule_params[ref.param] = fieldname  # type: ignore[attr-defined]
+            return {"$m": fieldname}
+        value = p.value_on(self.as_of)
+        if value is None:
+            raise ctx.err(pointer, f"parameter {ref.param!r} has no value on {self.as_of}", "add a version covering it")
+        return self.literal(ctx, value, pointer, want)
+
+    def literal(self, ctx: _Ctx, value: Any, pointer: str, want: FieldType) -> Any:
+        if isinstance(value, bool):
+            if want != "bool":
+                raise ctx.err(pointer, f"true/false compared with a {want} field", "compare with a value of the field's type")
+            return value
+        if isinstance(value, int | float):
+            if want not in ("number",):
+                raise ctx.err(pointer, f"a number compared with a {want} field", "compare with a value of the field's type")
+            return float(value)
+        if isinstance(value, str):
+            if want == "date":
+                try:
+                    return float((date.fromisoformat(value) - date(1970, 1, 1)).days)
+                except ValueError:
+                    raise ctx.err(pointer, f"{value!r} is not a date", "write YYYY-MM-DD") from None
+            if want == "datetime":
+                try:
+                    ts = datetime.fromisoformat(value)
+                except ValueError:
+                    raise ctx.err(pointer, f"{value!r} is not a timestamp", "write an ISO timestamp with zone") from None
+                if ts.tzinfo is None:
+                    raise ctx.err(pointer, f"{value!r} has no time zone", "add Z or an offset")
+                return float(int(ts.timestamp()))
+            if want not in ("str", "list"):
+                raise ctx.err(pointer, f"text compared with a {want} field", "compare with a value of the field's type")
+            return value
+        if isinstance(value, list):
+            return [self.literal(ctx, v, pointer, "str") for v in value]
+        raise ctx.err(pointer, f"unsupported value {value!r}", "use a number, text, date or list")
+
+    # -- operands and atoms -----------------------------------------------------------------
+
+    def operand(self, ctx: _Ctx, op: Any, pointer: str, want: FieldType, refs: list[str]) -> Any:
+        if isinstance(op, ParamRef):
+            return self.param_operand(ctx, op, pointer, want)
+        if isinstance(op, FieldRef):
+            t = ctx.ftype(op.field, pointer)
+            if want in TEMPORAL and t in TEMPORAL and t != want:
+                name = fact_name(op.field) + "__day"
+                refs.append(name)
+                return {"$m": name}
+            if t != want:
+                raise ctx.err(pointer, f"field {op.field!r} ({t}) compared with a {want} field", "compare fields of the same type")
+            refs.append(ctx.fname(op.field))
+            return {"$m": ctx.fname(op.field)}
+        if isinstance(op, Arith):
+            if op.op not in ("add", "sub", "mul", "div"):
+                raise ctx.err(pointer, f"'{op.op}' cannot be used inside a comparison", "compute it under 'derive' and compare the derived field")
+            args = [self.operand(ctx, a, f"{pointer}/args/{i}", "number" if want not in TEMPORAL else want, refs) for i, a in enumerate(op.args)]
+            acc = args[0]
+            key = {"add": "$add", "sub": "$sub", "mul": "$mul", "div": "$div"}[op.op]
+            for a in args[1:]:
+                acc = {key: {"$l": acc, "$r": a}}
+            return acc
+        return self.literal(ctx, op, pointer, want)
+
+    def atom(self, ctx: _Ctx, expr: dict[str, Any], label: str) -> BoolTree:
+        key = json.dumps([ctx.kind, expr], sort_keys=True)
+        name = self.atom_by_key.get(key)
+        if name is None:
+            name = f"a{len(self.atom_by_key) + 1}"
+            self.atom_by_key[key] = name
+            self.atoms[name] = Atom(name, ctx.kind, expr, label)
+            self.definition[name] = {
+                "all": [{"m": {"$and": [{"kind": ctx.kind}, expr]}}],
+                "run": name,
+            }
+            self.kinds.add(ctx.kind)
+        return ("atom", name)
+
+    def compare(self, ctx: _Ctx, c: Compare, pointer: str) -> BoolTree:
+        t = ctx.ftype(c.field, f"{pointer}/field")
+        f = ctx.fname(c.field)
+        ex = {"$ex": {f: 1}}
+        label = _label(c)
+        vp = f"{pointer}/value"
+        if c.op == "exists":
+            return self.atom(ctx, ex, label)
+        if c.op == "absent":
+            return self.atom(ctx, {"$nex": {f: 1}}, label)
+        if c.op in ("contains", "contains_all", "contains_any"):
+            if t != "list":
+                raise ctx.err(f"{pointer}/op", f"'{c.op}' needs a list field; {c.field!r} is {t}", "use eq or in")
+            vals = self.operand(ctx, c.value, vp, "list", [])
+            if c.op == "contains":
+                if isinstance(vals, list):
+                    raise ctx.err(vp, "'contains' takes one value", "use contains_all or contains_any for several")
+                return self.atom(ctx, {"$iany": {f: {"$i": vals}}}, label)
+            if not isinstance(vals, list):
+                vals = [vals]
+            if not vals:
+                return ("const", c.op == "contains_all")
+            parts = [{"$iany": {f: {"$i": v}}} for v in vals]
+            return self.atom(ctx, {"$and" if c.op == "contains_all" else "$or": parts}, label)
+        if c.op in ("in", "not_in"):
+            if t == "list":
+                raise ctx.err(f"{pointer}/op", f"'{c.op}' on the list field {c.field!r}", "use contains_any")
+            vals = self.operand(ctx, c.value, vp, "list" if t == "str" else t, [])
+            if not isinstance(vals, list):
+                vals = [vals]
+            if not vals:
+                return ("const", False) if c.op == "in" else self.atom(ctx, ex, label)
+            if c.op == "in":
+                return self.atom(ctx, {"$and": [ex, {"$or": [{f: v} for v in vals]}]}, label)
+            return self.atom(ctx, {"$and": [ex] + [{"$neq": {f: v}} for v in vals]}, label)
+        op = c.op
+        if op in ("meets", "below"):
+            assert isinstance(c.value, ParamRef)
+            p = self.param(ctx, c.value, vp)
+            if p.comparison is None:
+                raise ctx.err(vp, f"parameter {c.value.param!r} has no strict/inclusive choice", "add comparison: strict or inclusive to the parameter")
+            strict = p.comparison == "strict"
+            op = ("gt" if strict else "ge") if op == "meets" else ("le" if strict else "lt")
+        if op in ("gt", "ge", "lt", "le") and t not in ("number", "date", "datetime"):
+            raise ctx.err(f"{pointer}/op", f"'{c.op}' needs a number, date or time; {c.field!r} is {t}", "use eq, ne or in")
+        if t == "list":
+            raise ctx.err(f"{pointer}/op", f"'{c.op}' on the list field {c.field!r}", "use contains")
+        refs: list[str] = []
+        rhs = self.operand(ctx, c.value, vp, t, refs)
+        if isinstance(rhs, list):
+            raise ctx.err(vp, "a list cannot be compared with eq/ne", "use in or not_in")
+        durable_op = {"eq": None, "ne": "$neq", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}[op]
+        cmp = {f: rhs} if durable_op is None else {durable_op: {f: rhs}}
+        parts = [ex] + [{"$ex": {r: 1}} for r in refs] + [cmp]
+        return self.atom(ctx, {"$and": parts}, label)
+
+    def cond(self, ctx: _Ctx, c: Condition, pointer: str, counts: set[str] | None = None) -> BoolTree:
+        if isinstance(c, Compare):
+            return self.compare(ctx, c, pointer)
+        if isinstance(c, CountCompare):
+            if counts is None or c.count not in counts:
+                raise ctx.err(f"{pointer}/count", f"unknown count {c.count!r}", "declare it under the rule's 'counts'")
+            val: Any = c.value
+            if isinstance(val, ParamRef):
+                p = self.param(ctx, val, f"{pointer}/value")
+                val = p.value_on(self.as_of)
+                if not isinstance(val, int | float) or isinstance(val, bool):
+                    raise ctx.err(f"{pointer}/value", "a count is compared with a non-number", "use a number parameter")
+            return ("count", c.count, c.op, float(val))
+        if isinstance(c, AllOf):
+            return ("all", [self.cond(ctx, x, f"{pointer}/all/{i}", counts) for i, x in enumerate(c.all)])
+        if isinstance(c, AnyOf):
+            return ("any", [self.cond(ctx, x, f"{pointer}/any/{i}", counts) for i, x in enumerate(c.any)])
+        if isinstance(c, NotOf):
+            return ("not", self.cond(ctx, c.not_, f"{pointer}/not", counts))
+        if isinstance(c, AtLeast):
+            if c.at_least > len(c.of):
+                raise ctx.err(f"{pointer}/at_least", f"at least {c.at_least} of {len(c.of)} indicators can never hold", "lower at_least")
+            kids = [self.cond(ctx, x, f"{pointer}/of/{i}", counts) for i, x in enumerate(c.of)]
+            return ("atleast", c.at_least, kids, [_cond_label(x) for x in c.of])
+        raise ctx.err(pointer, "unknown condition", "see docs/rules.md")
+
+    # -- rules ------------------------------------------------------------------------------
+
+    def check_kind(self, commitment: Commitment, rule: Rule, kind: str, pointer: str) -> None:
+        if kind not in RECORD_MODELS:
+            raise CompileError(
+                commitment.id, rule.id, pointer, f"unknown record kind {kind!r}",
+                "use one of: " + ", ".join(sorted(RECORD_MODELS)),
+            )
+        self.kinds.add(kind)
+        # make sure every fact of this kind matches at least one rule
+        name = f"k_{kind}"
+        if name not in self.definition:
+            self.definition[name] = {"all": [{"m": {"kind": kind}}], "run": name}
+
+    def rule(self, commitment: Commitment, rule: Rule, idx: int, base: str) -> CompiledRule:
+        if isinstance(rule, ClassifyRule):
+            primary = rule.subject.kind
+            sel = rule.subject
+            sel_ptr = f"{base}/subject"
+        elif isinstance(rule, DeadlineRule):
+            primary = rule.trigger.kind
+            sel = rule.trigger
+            sel_ptr = f"{base}/trigger"
+        else:
+            primary = rule.submission.kind
+            sel = rule.submission
+            sel_ptr = f"{base}/submission"
+        self.check_kind(commitment, rule, primary, f"{sel_ptr}/kind")
+        rid = _sanitize(rule.id)
+        derived = {name: f"_x_{rid}_{name}" for name in rule.derive}
+        ctx = _Ctx(self, commitment, rule, primary, base, True, derived)
+        ctx.comp_rule_params = {}  # type: ignore[attr-defined]
+        # derived expressions may reference only fields of the primary record
+        for name, ar in rule.derive.items():
+            self._check_arith(ctx, ar, f"{base}/derive/{name}")
+        for i, req in enumerate(rule.requires):
+            ctx.ftype(req, f"{base}/requires/{i}")
+        if rule.scope is not None:
+            for attr in ("event", "start", "end"):
+                name = getattr(rule.scope, attr)
+                if name is not None and ctx.ftype(name, f"{base}/scope/{attr}") not in TEMPORAL:
+                    raise ctx.err(f"{base}/scope/{attr}", f"{name!r} is not a date or time field", "name a date field")
+        where = self.cond(ctx, sel.where, f"{sel_ptr}/where") if sel.where is not None else None
+        cr = CompiledRule(rule, commitment, primary, where, dict(rule.derive), derived, {})
+        if isinstance(rule, ClassifyRule):
+            names = {c.name for c in rule.counts}
+            for j, cs in enumerate(rule.counts):
+                cptr = f"{base}/counts/{j}"
+                self.check_kind(commitment, rule, cs.kind, f"{cptr}/kind")
+                cctx = _Ctx(self, commitment, rule, cs.kind, cptr, False)
+                cw = self.cond(cctx, cs.where, f"{cptr}/where") if cs.where is not None else None
+                pattern: list[dict[str, Any]] = [{"kind": cs.kind}]
+                for cf, sf in sorted(cs.same.items()):
+                    cctx.ftype(cf, f"{cptr}/same")
+                    ctx.ftype(sf, f"{cptr}/same")
+                    pattern.append({fact_name(cf): {"s": ctx.fname(sf)}})
+                if cs.same_year:
+                    cf, sf = cs.same_year
+                    for c_, x in ((cctx, cf), (ctx, sf)):
+                        if c_.ftype(x, f"{cptr}/same_year") not in TEMPORAL:
+                            raise ctx.err(f"{cptr}/same_year", f"{x!r} is not a date or time", "name date fields")
+                    pattern.append({f"{cf}__year": {"s": f"{sf}__year"}})
+                if cs.before:
+                    cf, sf = cs.before
+                    for c_, x in ((cctx, cf), (ctx, sf)):
+                        if c_.ftype(x, f"{cptr}/before") not in TEMPORAL:
+                            raise ctx.err(f"{cptr}/before", f"{x!r} is not a date or time", "name date fields")
+                    pattern.append({"$lt": {f"{cf}__sec": {"s": f"{sf}__sec"}}})
+                rname = f"c_{rid}_{j}"
+                self.definition[rname] = {
+                    "all": [{"s": {"kind": primary}}, {"c": {"$and": pattern}}],
+                    "run": rname,
+                }
+                cr.counts.append(CountJoin(rname, cs.name, cs.kind, cw))
+            for j, case in enumerate(rule.cases):
+                cr.cases.append(self.cond(ctx, case.when, f"{base}/cases/{j}/when", names))
+        elif isinstance(rule, DeadlineRule):
+            fptr = f"{base}/fulfil"
+            self.check_kind(commitment, rule, rule.fulfil.kind, f"{fptr}/kind")
+            fctx = _Ctx(self, commitment, rule, rule.fulfil.kind, fptr, False)
+            at_t = fctx.ftype(rule.fulfil.at, f"{fptr}/at")
+            if at_t not in TEMPORAL:
+                raise ctx.err(f"{fptr}/at", f"{rule.fulfil.at!r} is not a date or time field", "name a date field")
+            cr.fulfil_where = self.cond(fctx, rule.fulfil.where, f"{fptr}/where") if rule.fulfil.where is not None else None
+            join: list[dict[str, Any]] = [{"kind": rule.fulfil.kind}]
+            for ff, tf in sorted(rule.fulfil.match.items()):
+                a = fctx.ftype(ff, f"{fptr}/match")
+                b = ctx.ftype(tf, f"{fptr}/match")
+                if a != b:
+                    raise ctx.err(f"{fptr}/match", f"{ff!r} ({a}) is matched with {tf!r} ({b})", "match fields of the same type")
+                join.append({fact_name(ff): {"t": ctx.fname(tf)}})
+            if not rule.fulfil.match:
+                raise ctx.err(f"{fptr}/match", "no correlation between trigger and fulfilment", "add match: {field: trigger_field}")
+            jname = f"j_{rid}"
+            self.definition[jname] = {"all": [{"t": {"kind": primary}}, {"f": {"$and": join}}], "run": jname}
+            cr.join_rule = jname
+            for k, dl in enumerate(rule.deadlines):
+                dptr = f"{base}/deadlines/{k}"
+                at = ctx.ftype(dl.anchor, f"{dptr}/anchor")
+                if at not in TEMPORAL:
+                    raise ctx.err(f"{dptr}/anchor", f"{dl.anchor!r} is not a date or time field", "name a date field")
+                if isinstance(dl.offset.amount, ParamRef):
+                    self.param(ctx, dl.offset.amount, f"{dptr}/offset/amount")
+                when = self.cond(ctx, dl.when, f"{dptr}/when") if dl.when is not None else None
+                unit_field = f"{rule.fulfil.at}__sec" if dl.offset.unit == "hours" else f"{rule.fulfil.at}__day"
+                due_field = f"_due_{rid}_{k}"
+                oname = f"o_{rid}_{k}"
+                self.definition[oname] = {
+                    "all": [
+                        {"t": {"kind": primary}},
+                        {"f": {"$and": join + [{"$lte": {unit_field: {"t": due_field}}}]}},
+                    ],
+                    "run": oname,
+                }
+                cr.deadlines.append(
+                    DeadlinePlan(dl.anchor, at, dl.offset.amount, dl.offset.unit, dl.direction, when, dl.label, due_field, oname)
+                )
+        else:
+            assert isinstance(rule, PeriodicRule)
+            t = ctx.ftype(rule.at, f"{base}/at")
+            if t not in TEMPORAL:
+                raise ctx.err(f"{base}/at", f"{rule.at!r} is not a date or time field", "name a date field")
+            if rule.cycle_field is not None and ctx.ftype(rule.cycle_field, f"{base}/cycle_field") != "number":
+                raise ctx.err(f"{base}/cycle_field", f"{rule.cycle_field!r} is not a year number", "name an integer year field")
+            if isinstance(rule.schedule.months, ParamRef):
+                self.param(ctx, rule.schedule.months, f"{base}/schedule/months")
+        cr.param_fields = dict(ctx.comp_rule_params)  # type: ignore[attr-defined]
+        return cr
+
+    def _check_arith(self, ctx: _Ctx, ar: Arith, pointer: str) -> None:
+        if ar.op == "abs" and len(ar.args) != 1:
+            raise ctx.err(pointer, "abs takes exactly one argument", "give one argument")
+        for i, a in enumerate(ar.args):
+            if isinstance(a, Arith):
+                self._check_arith(ctx, a, f"{pointer}/args/{i}")
+            elif isinstance(a, FieldRef):
+                if a.field in ctx.derived:
+                    continue
+                t = ctx.ftype(a.field, f"{pointer}/args/{i}")
+                if t not in ("number", "date", "datetime"):
+                    raise ctx.err(f"{pointer}/args/{i}", f"{a.field!r} ({t}) used in arithmetic", "use number or date fields")
+            elif isinstance(a, ParamRef):
+                self.param(ctx, a, f"{pointer}/args/{i}")
+            elif isinstance(a, bool) or not isinstance(a, int | float):
+                raise ctx.err(f"{pointer}/args/{i}", f"{a!r} is not a number", "use numbers, fields or parameters")
+
+
+def derived_type(ar: Arith, kind: str, known: dict[str, FieldType]) -> FieldType:
+    """Type of a derived value: temporal for min/max/coalesce of temporal fields, else number."""
+    if ar.op in ("min", "max", "coalesce"):
+        types = set()
+        for a in ar.args:
+            if isinstance(a, FieldRef):
+                types.add(known.get(a.field) or field_types(kind).get(a.field, "number"))
+            elif isinstance(a, Arith):
+                types.add(derived_type(a, kind, known))
+            else:
+                types.add("number")
+        if len(types) == 1:
+            (t,) = types
+            return t
+    return "number"
+
+
+def _label(c: Compare) -> str:
+    v = c.value
+    if isinstance(v, ParamRef):
+        vs = v.param
+    elif isinstance(v, FieldRef):
+        vs = v.field
+    elif isinstance(v, Arith):
+        vs = f"{v.op}(...)"
+    elif v is None:
+        vs = ""
+    else:
+        vs = json.dumps(v) if not isinstance(v, str) else v
+    words = {
+        "eq": "=", "ne": "≠", "gt": ">", "ge": "≥", "lt": "<", "le": "≤", "in": "in", "not_in": "not in",
+        "contains": "contains", "contains_all": "contains all of", "contains_any": "contains any of",
+        "exists": "is reported", "absent": "is not reported", "meets": "meets", "below": "is below",
+    }
+    return f"{c.field} {words[c.op]} {vs}".strip()
+
+
+def _cond_label(c: Condition) -> str:
+    if isinstance(c, Compare):
+        return _label(c)
+    if isinstance(c, CountCompare):
+        return f"count {c.count} {c.op} {c.value if not isinstance(c.value, ParamRef) else c.value.param}"
+    if isinstance(c, AllOf):
+        return " and ".join(_cond_label(x) for x in c.all)
+    if isinstance(c, AnyOf):
+        return " or ".join(_cond_label(x) for x in c.any)
+    if isinstance(c, NotOf):
+        return f"not ({_cond_label(c.not_)})"
+    if isinstance(c, AtLeast):
+        return f"at least {c.at_least} of ({'; '.join(_cond_label(x) for x in c.of)})"
+    return "?"
+
+
+def compile_program(
+    commitments: list[Commitment], treaty: TreatyState | None, as_of: date
+) -> Program:
+    """Compile the rules of ``commitments`` (in the given order) into one program.
+
+    Raises:
+        CompileError: a rule names an unknown kind, field or parameter, or compares mismatched
+            types.
+    """
+    comp = _Compiler(treaty, as_of)
+    rules: list[CompiledRule] = []
+    for c in commitments:
+        for i, r in enumerate(c.rules):
+            rules.append(comp.rule(c, r, i, f"/rules/{i}"))
+    return Program(comp.definition, comp.atoms, rules, comp.kinds, as_of)
+
+
+def offset_amount(plan_amount: int | ParamRef, params: dict[str, Parameter], treaty: TreatyState | None, day: date) -> int | None:
+    """The offset of a deadline, with a parameter resolved on ``day``."""
+    if isinstance(plan_amount, int):
+        return plan_amount
+    p = params.get(plan_amount.param)
+    if p is None and treaty is not None:
+        p = treaty.parameters.get(plan_amount.param)
+    if p is None:
+        return None
+    v = p.value_on(day)
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return int(v)
+
+
+__all__ = ["CompileError", "Program", "compile_program", "field_types", "Offset"]

@@ -1,0 +1,1264 @@
+"""Evaluation: reports in, explained findings out. Semantics: ``docs/rules.md``.
+
+The flow for one as-of date:
+
+1. keep the reports submitted on or before the as-of date;
+2. per party, merge every record's sources into versions (corroborated, settled or disputed);
+3. turn each version into a flat fact (dates as day numbers, times as seconds, parameters in
+   force on the event date, deadlines already computed) and let durable_rules match all atoms
+   and joins (``engine._durable``);
+4. once all facts are in, fold the firings into one status per (party, commitment, subject).
+
+Nothing here reads the clock: the as-of date is a parameter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from engine import __version__
+from engine.commitment import Commitment, Party, TreatyState
+from engine.compiler import (
+    BoolTree,
+    CompiledRule,
+    DeadlinePlan,
+    Program,
+    compile_program,
+    fact_name,
+    field_types,
+    offset_amount,
+)
+from engine.conduct import EVIDENCE_RANK, RECORD_MODELS, RecordBase, Report
+from engine.findings import (
+    STATUS_ORDER,
+    Evidence,
+    Explanation,
+    Finding,
+    FindingsDocument,
+    InputDigest,
+    Summary,
+)
+from engine.rules import (
+    Arith,
+    ClassifyRule,
+    DeadlineRule,
+    FieldRef,
+    Outcome,
+    ParamRef,
+    PeriodicRule,
+)
+from engine.timeutil import (
+    add_months,
+    add_working_days,
+    day_number,
+    end_of_day,
+    epoch_seconds,
+    fmt_duration_hours,
+    fmt_ts,
+    to_utc,
+)
+
+# ------------------------------------------------------------------------------------------
+# Record versions
+
+
+@dataclass
+class Occurrence:
+    report: Report
+    record: RecordBase
+    sha256: str
+    path: str
+
+    @property
+    def source_key(self) -> str:
+        r = self.report
+        return r.source if r.source_party is None else f"{r.source}:{r.source_party}"
+
+    @property
+    def rank(self) -> int:
+        return EVIDENCE_RANK[self.report.level]
+
+
+@dataclass
+class Version:
+    """One reading of a record: the merged fields, with one source's values where disputed."""
+
+    record: RecordBase
+    sources: list[str]  # source keys whose values this version carries for disputed fields
+    index: int
+
+
+@dataclass
+class MergedRecord:
+    id: str
+    kind: str
+    versions: list[Version]
+    occurrences: list[Occurrence]
+    disputed: list[str]
+    settled: list[str]
+
+    @property
+    def self_only(self) -> bool:
+        return all(o.report.level == "self" for o in self.occurrences)
+
+    def evidence(self) -> list[Evidence]:
+        return [
+            Evidence(record=self.id, kind=self.kind, report=o.report.id, source=o.source_key, sha256=o.sha256)
+            for o in self.occurrences
+        ]
+
+
+def _canon(v: Any) -> str:
+    return json.dumps(v, sort_keys=True, default=str)
+
+
+def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) -> list[MergedRecord]:
+    """Merge every record's occurrences into versions (docs/rules.md section 2)."""
+    by_id: dict[str, list[Occurrence]] = defaultdict(list)
+    for o in occurrences:
+        by_id[o.record.id].append(o)
+    out = []
+    for rid in sorted(by_id):
+        occs = by_id[rid]
+        latest: dict[str, Occurrence] = {}
+        for o in sorted(occs, key=lambda o: (to_utc(o.report.submitted_at), o.report.id)):
+            latest[o.source_key] = o  # later submissions from the same source supersede
+        sources = sorted(latest.values(), key=lambda o: (-o.rank, o.source_key))
+        stated = {o.source_key: o.record.model_dump(exclude_unset=True) for o in sources}
+        kind = sources[0].record.kind
+        merged: dict[str, Any] = {}
+        disputed: list[str] = []
+        settled: list[str] = []
+        names = sorted({k for d in stated.values() for k in d})
+        for name in names:
+            vals = [(o, stated[o.source_key][name]) for o in sources if name in stated[o.source_key]]
+            distinct = {_canon(v) for _, v in vals}
+            if len(distinct) == 1:
+                merged[name] = vals[0][1]
+                continue
+            settlers = [(o, v) for o, v in vals if o.report.level in settling]
+            if settlers:
+                merged[name] = settlers[0][1]  # sources are ordered by rank, then name
+                settled.append(name)
+            else:
+                merged[name] = vals[0][1]
+                disputed.append(name)
+        model = RECORD_MODELS[kind]
+        versions: list[Version] = []
+        if not disputed:
+            versions.append(Version(model.model_validate(merged), [o.source_key for o in sources], 0))
+        else:
+            seen: set[str] = set()
+            for o in sources:
+                own = stated[o.source_key]
+                if not any(n in own for n in disputed):
+                    continue
+                data = dict(merged)
+                for n in disputed:
+                    if n in own:
+                        data[n] = own[n]
+                key = _canon(data)
+                if key in seen:
+                    continue
+                seen.add(key)
+                versions.append(Version(model.model_validate(data), [o.source_key], len(versions)))
+        out.append(MergedRecord(rid, kind, versions, sources, disputed, settled))
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Facts
+
+
+def _temporal(fact: dict[str, Any], name: str, value: Any) -> None:
+    if isinstance(value, datetime):
+        sec = epoch_seconds(value)
+        d = to_utc(value).date()
+        fact[name] = float(sec)
+        fact[f"{name}__sec"] = float(sec)
+    else:
+        d = value
+        fact[name] = float(day_number(d))
+        fact[f"{name}__sec"] = float(day_number(d) * 86400)
+    fact[f"{name}__day"] = float(day_number(d))
+    fact[f"{name}__year"] = float(d.year)
+
+
+def _put(fact: dict[str, Any], name: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, date | datetime):
+        _temporal(fact, name, value)
+    elif isinstance(value, bool):
+        fact[name] = value
+    elif isinstance(value, int | float):
+        fact[name] = float(value)
+    elif isinstance(value, list | tuple):
+        fact[name] = [str(v) for v in value]
+    else:
+        fact[name] = str(value)
+
+
+def arith_value(ar: Arith, values: Mapping[str, Any], param: Callable[[str], Any]) -> Any:
+    """Evaluate derived arithmetic over a record's values; None if an operand is absent."""
+    args: list[Any] = []
+    for a in ar.args:
+        if isinstance(a, FieldRef):
+            v = values.get(a.field)
+        elif isinstance(a, ParamRef):
+            v = param(a.param)
+        elif isinstance(a, Arith):
+            v = arith_value(a, values, param)
+        else:
+            v = a
+        if isinstance(v, bool):
+            v = None
+        args.append(v)
+    if ar.op == "coalesce":
+        return next((a for a in args if a is not None), None)
+    if any(a is None for a in args):
+        return None
+    try:
+        if ar.op == "add":
+            return sum(args[1:], args[0])
+        if ar.op == "sub":
+            acc = args[0]
+            for a in args[1:]:
+                acc = acc - a
+            return acc
+        if ar.op == "mul":
+            acc = args[0]
+            for a in args[1:]:
+                acc = acc * a
+            return acc
+        if ar.op == "div":
+            acc = args[0]
+            for a in args[1:]:
+                if a == 0:
+                    return None
+                acc = acc / a
+            return acc
+        if ar.op == "abs":
+            return abs(args[0])
+        if ar.op == "min":
+            return min(args)
+        if ar.op == "max":
+            return max(args)
+    except TypeError:
+        return None
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# Party timeline
+
+
+@dataclass(frozen=True)
+class Timeline:
+    party: Party
+    eif: date | None
+    withdrawal: date | None
+    holidays: frozenset[date]
+
+    def bound(self, as_of: date) -> bool:
+        return self.eif is not None and self.eif <= as_of
+
+
+def timeline(party: Party, treaty: TreatyState | None) -> Timeline:
+    w = party.withdrawal_effective_on
+    if w is None and party.withdrawal_notice_on is not None:
+        months = _treaty_int(treaty, "withdrawal_notice_months", 6, party.withdrawal_notice_on)
+        w = add_months(party.withdrawal_notice_on, months)
+    return Timeline(party, party.entry_into_force, w, frozenset(party.holidays))
+
+
+def _treaty_int(treaty: TreatyState | None, name: str, default: int, day: date) -> int:
+    if treaty is None or name not in treaty.parameters:
+        return default
+    v = treaty.parameters[name].value_on(day)
+    return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else default
+
+
+# ------------------------------------------------------------------------------------------
+# Outcomes
+
+
+@dataclass
+class Verdict:
+    status: str
+    flags: set[str]
+    summary: str
+    values: dict[str, str] = field(default_factory=dict)
+    counterfactual: str | None = None
+    records: list[MergedRecord] = field(default_factory=list)
+    event: date | None = None
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, datetime):
+        return fmt_ts(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.6g}"
+    if isinstance(v, list):
+        return ", ".join(map(str, v)) or "none"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    """Fill ``{name}`` placeholders with record values; unknown names stay as written."""
+    out = []
+    i = 0
+    while i < len(template):
+        ch = template[i]
+        if ch == "{":
+            j = template.find("}", i)
+            if j > i:
+                name = template[i + 1 : j]
+                if name in values and values[name] is not None:
+                    out.append(_fmt(values[name]))
+                    i = j + 1
+                    continue
+                if name.isidentifier():
+                    out.append("(not reported)")
+                    i = j + 1
+                    continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _worst(statuses: Iterable[str]) -> str:
+    return min(statuses, key=lambda s: STATUS_ORDER[s])
+
+
+# ------------------------------------------------------------------------------------------
+# The evaluator
+
+
+class _PartyRun:
+    """Evaluation of one party: facts, firings and verdicts."""
+
+    def __init__(
+        self,
+        ev: Evaluator,
+        tl: Timeline,
+        merged: list[MergedRecord],
+    ) -> None:
+        self.ev = ev
+        self.tl = tl
+        self.merged = merged
+        self.facts: list[dict[str, Any]] = []
+        self.fact_of: dict[str, tuple[MergedRecord, Version]] = {}
+        self.facts_by_kind: dict[str, list[str]] = defaultdict(list)
+        self.atoms: dict[str, set[str]] = defaultdict(set)
+        self.joins: dict[str, list[dict[str, str]]] = defaultdict(list)
+        self.param_missing: dict[tuple[str, str], list[str]] = {}
+        self.dues: dict[tuple[str, str, int], Any] = {}
+        self.derived: dict[tuple[str, str], dict[str, Any]] = {}
+
+    # -- facts ------------------------------------------------------------------------------
+
+    def build_facts(self) -> None:
+        prog = self.ev.program
+        rules_by_kind: dict[str, list[CompiledRule]] = defaultdict(list)
+        for cr in prog.rules:
+            rules_by_kind[cr.primary_kind].append(cr)
+        n = 0
+        for mr in self.merged:
+            if mr.kind not in prog.kinds:
+                continue
+            for v in mr.versions:
+                n += 1
+                fid = f"f{n}"
+                fact: dict[str, Any] = {"id": fid, "kind": mr.kind, "_rid": mr.id}
+                values = {name: getattr(v.record, name) for name in field_types(mr.kind)}
+                for name, value in values.items():
+                    if name == "id":
+                        continue
+                    _put(fact, fact_name(name), value)
+                for cr in rules_by_kind.get(mr.kind, []):
+                    self._rule_fields(cr, fid, fact, values)
+                self.facts.append(fact)
+                self.fact_of[fid] = (mr, v)
+                self.facts_by_kind[mr.kind].append(fid)
+
+    def _event_day(self, cr: CompiledRule, values: Mapping[str, Any]) -> date:
+        scope = cr.rule.scope
+        for attr in ("event", "start"):
+            name = getattr(scope, attr) if scope is not None else None
+            if name is not None:
+                v = values.get(name)
+                if isinstance(v, datetime):
+                    return to_utc(v).date()
+                if isinstance(v, date):
+                    return v
+        return self.ev.as_of
+
+    def _rule_fields(self, cr: CompiledRule, fid: str, fact: dict[str, Any], values: dict[str, Any]) -> None:
+        c = cr.commitment
+        event_day = self._event_day(cr, values)
+        missing: list[str] = []
+
+        def param(name: str) -> Any:
+            p = c.parameters.get(name)
+            if p is None and self.ev.treaty is not None:
+                p = self.ev.treaty.parameters.get(name)
+            v = p.value_on(event_day) if p is not None else None
+            if v is None:
+                missing.append(name)
+            return v
+
+        derived: dict[str, Any] = {}
+        scope_values = dict(values)
+        for name, ar in cr.derive.items():
+            val = arith_value(ar, scope_values, param)
+            derived[name] = val
+            scope_values[name] = val
+            _put(fact, cr.derived_fields[name], val)
+        self.derived[(cr.rule.id, fid)] = derived
+        for pname, fname in cr.param_fields.items():
+            v = param(pname)
+            if v is not None:
+                _put(fact, fname, v)
+        for k, dl in enumerate(cr.deadlines):
+            anchor = scope_values.get(dl.anchor)
+            if anchor is None:
+                continue
+            anchor_day = to_utc(anchor).date() if isinstance(anchor, datetime) else anchor
+            amount = offset_amount(dl.amount, c.parameters, self.ev.treaty, anchor_day)
+            if amount is None:
+                missing.append(dl.amount.param if isinstance(dl.amount, ParamRef) else "offset")
+                continue
+            due = due_point(anchor, amount, dl.unit, dl.direction, self.tl.holidays)
+            self.dues[(cr.rule.id, fid, k)] = due
+            fact[dl.due_field] = float(epoch_seconds(due) if isinstance(due, datetime) else day_number(due))
+        if missing:
+            self.param_missing[(cr.rule.id, fid)] = sorted(set(missing))
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def match(self) -> None:
+        for rule_name, ids in self.ev.matcher.match(self.facts):
+            if rule_name.startswith("a") and "m" in ids:
+                self.atoms[ids["m"]].add(rule_name)
+            elif not rule_name.startswith("k_"):
+                self.joins[rule_name].append(ids)
+
+    def truth(self, tree: BoolTree | None, fid: str, counts: Mapping[str, int] | None = None) -> bool:
+        if tree is None:
+            return True
+        tag = tree[0]
+        if tag == "atom":
+            return tree[1] in self.atoms.get(fid, ())
+        if tag == "const":
+            return bool(tree[1])
+        if tag == "all":
+            return all(self.truth(t, fid, counts) for t in tree[1])
+        if tag == "any":
+            return any(self.truth(t, fid, counts) for t in tree[1])
+        if tag == "not":
+            return not self.truth(tree[1], fid, counts)
+        if tag == "atleast":
+            return sum(self.truth(t, fid, counts) for t in tree[2]) >= tree[1]
+        if tag == "count":
+            n = (counts or {}).get(tree[1], 0)
+            return _cmp(n, tree[2], tree[3])
+        raise AssertionError(tree)
+
+    def indicators(self, tree: BoolTree, fid: str, counts: Mapping[str, int]) -> list[str]:
+        """Labels of the at_least indicators that held, for explanations."""
+        out: list[str] = []
+        if tree[0] == "atleast":
+            out.extend(lbl for t, lbl in zip(tree[2], tree[3], strict=True) if self.truth(t, fid, counts))
+        elif tree[0] in ("all", "any"):
+            for t in tree[1]:
+                out.extend(self.indicators(t, fid, counts))
+        elif tree[0] == "not":
+            pass
+        return out
+
+    # -- scope ------------------------------------------------------------------------------
+
+    def scope_verdict(self, cr: CompiledRule, v: Version, fid: str) -> tuple[Verdict | None, bool, date | None]:
+        """(not-applicable verdict or None, pre-existing-in-transition, event day)."""
+        scope = cr.rule.scope
+        if scope is None:
+            return None, False, None
+        vals = v.record
+        eif = self.tl.eif
+        assert eif is not None
+        w = self.tl.withdrawal
+        as_of = self.ev.as_of
+
+        def day(name: str | None) -> date | None:
+            if name is None:
+                return None
+            x = getattr(vals, name, None)
+            if x is None:
+                x = self.derived.get((cr.rule.id, fid), {}).get(name)
+            if isinstance(x, datetime):
+                return to_utc(x).date()
+            return x if isinstance(x, date) else None
+
+        if scope.event is not None:
+            ev_day = day(scope.event)
+            if ev_day is None:
+                return None, False, None
+            if ev_day < eif:
+                return Verdict("not_applicable", {"before_entry_into_force"},
+                               f"The act is dated {ev_day}, before the treaty entered into force for "
+                               f"{self.tl.party.code} on {eif}."), False, ev_day
+            if w is not None and ev_day >= w:
+                return Verdict("not_applicable", {"after_withdrawal"},
+                               f"The act is dated {ev_day}, on or after {self.tl.party.code}'s withdrawal "
+                               f"took effect on {w}."), False, ev_day
+            if ev_day > as_of and not isinstance(cr.rule, DeadlineRule):
+                return Verdict("not_applicable", {"not_yet_due"},
+                               f"The act is dated {ev_day}, after the as-of date {as_of}."), False, ev_day
+            return None, False, ev_day
+        start = day(scope.start)
+        end = day(scope.end)
+        if start is None:
+            return None, False, None
+        lo = max(start, eif)
+        hi_candidates = [as_of + timedelta(days=1)]
+        if end is not None:
+            hi_candidates.append(end)
+        if w is not None:
+            hi_candidates.append(w)
+        hi = min(hi_candidates)
+        if lo >= hi:
+            if end is not None and end <= eif:
+                return Verdict("not_applicable", {"before_entry_into_force"},
+                               f"The situation ended on {end}, before entry into force on {eif}."), False, start
+            if w is not None and start >= w:
+                return Verdict("not_applicable", {"after_withdrawal"},
+                               f"The situation began on {start}, after withdrawal took effect on {w}."), False, start
+            return Verdict("not_applicable", {"not_yet_due"},
+                           f"The situation begins on {start}, after the as-of date {as_of}."), False, start
+        months = cr.commitment.applicability.transition.months if (
+            cr.commitment.applicability.transition and cr.commitment.applicability.transition.months is not None
+        ) else _treaty_int(self.ev.treaty, "transition_months", 24, eif)
+        transition_end = add_months(eif, months)
+        in_transition = start < eif and hi <= transition_end
+        return None, in_transition, max(start, eif)
+
+    # -- rules ------------------------------------------------------------------------------
+
+    def selected(self, cr: CompiledRule) -> list[tuple[MergedRecord, list[tuple[Version, str]]]]:
+        out: dict[str, tuple[MergedRecord, list[tuple[Version, str]]]] = {}
+        for fid in self.facts_by_kind.get(cr.primary_kind, []):
+            if not self.truth(cr.where, fid):
+                continue
+            mr, v = self.fact_of[fid]
+            out.setdefault(mr.id, (mr, []))[1].append((v, fid))
+        return [out[k] for k in sorted(out)]
+
+    def run_rule(self, cr: CompiledRule) -> dict[str | None, list[Verdict]]:
+        rule = cr.rule
+        if isinstance(rule, PeriodicRule):
+            return self.run_periodic(cr)
+        results: dict[str | None, list[Verdict]] = {}
+        # Subjects that are selected in some versions but not in others are still judged: the
+        # versions where the record is not in scope count as "not applicable".
+        for mr, versions in self.selected(cr):
+            verdicts = []
+            for v, fid in versions:
+                na, transition, event = self.scope_verdict(cr, v, fid)
+                if na is not None:
+                    verdict = na
+                elif (cr.rule.id, fid) in self.param_missing:
+                    names = self.param_missing[(cr.rule.id, fid)]
+                    verdict = Verdict("gap", {"insufficient_detail"},
+                                      f"No value of {', '.join(names)} is in force on the record's date.")
+                elif isinstance(rule, ClassifyRule):
+                    verdict = self.classify(cr, rule, mr, v, fid)
+                else:
+                    assert isinstance(rule, DeadlineRule)
+                    verdict = self.deadline(cr, rule, mr, v, fid)
+                    if verdict is None:
+                        continue
+                verdict.event = event
+                if transition and verdict.status == "breach":
+                    months_end = self._transition_end(cr)
+                    verdict = Verdict(
+                        "compliant",
+                        (verdict.flags - {"late", "missing"}) | {"transition"},
+                        f"Pre-existing situation within the transition period (until {months_end}): "
+                        f"{verdict.summary} This would be a breach after the transition.",
+                        verdict.values,
+                        None,
+                        verdict.records,
+                        event,
+                    )
+                verdict.records = [mr] + [r for r in verdict.records if r is not mr]
+                verdicts.append(verdict)
+            if verdicts:
+                results[mr.id] = [self.combine_versions(verdicts, mr)]
+        return results
+
+    def _transition_end(self, cr: CompiledRule) -> date:
+        eif = self.tl.eif
+        assert eif is not None
+        t = cr.commitment.applicability.transition
+        months = t.months if t and t.months is not None else _treaty_int(self.ev.treaty, "transition_months", 24, eif)
+        return add_months(eif, months)
+
+    def combine_versions(self, verdicts: list[Verdict], mr: MergedRecord) -> Verdict:
+        if len(verdicts) == 1:
+            return verdicts[0]
+        statuses = {v.status for v in verdicts}
+        if len(statuses) == 1:
+            base = verdicts[0]
+            flags = set().union(*(v.flags for v in verdicts))
+            return Verdict(base.status, flags, base.summary, base.values, base.counterfactual, base.records, base.event)
+        parts = []
+        for v in verdicts:
+            parts.append(f"per {', '.join(self._version_sources(mr, v))}: {v.status}")
+        disputed = ", ".join(mr.disputed) or "the record"
+        return Verdict(
+            "gap",
+            {"contradictory"},
+            f"Sources disagree on {disputed} and the readings lead to different verdicts "
+            f"({'; '.join(parts)}); an inspection or clarification would settle it.",
+            verdicts[0].values,
+            None,
+            verdicts[0].records,
+            verdicts[0].event,
+        )
+
+    def _version_sources(self, mr: MergedRecord, verdict: Verdict) -> list[str]:
+        return [verdict.values.get("_sources", "a source")]
+
+    # classify ---------------------------------------------------------------------------------
+
+    def classify(self, cr: CompiledRule, rule: ClassifyRule, mr: MergedRecord, v: Version, fid: str) -> Verdict:
+        values = {**v.record.model_dump(), **self.derived.get((rule.id, fid), {})}
+        shown = {"_sources": ", ".join(v.sources)}
+        absent = [r for r in rule.requires if values.get(r) in (None, [])]
+        if absent:
+            return Verdict("gap", {"insufficient_detail"},
+                           f"{mr.kind.replace('_', ' ')} {mr.id} does not report {', '.join(absent)}, "
+                           "which the rule needs.", shown)
+        counts: dict[str, int] = {}
+        for cj in cr.counts:
+            ids = set()
+            for pair in self.joins.get(cj.rule_name, []):
+                if pair["s"] != fid:
+                    continue
+                cf = pair["c"]
+                if self.truth(cj.where, cf):
+                    ids.add(self.fact_of[cf][0].id)
+            counts[cj.name] = len(ids)
+            shown[f"count {cj.name}"] = str(len(ids))
+        outcome: Outcome = rule.otherwise
+        tree: BoolTree | None = None
+        for case, tr in zip(rule.cases, cr.cases, strict=True):
+            if self.truth(tr, fid, counts):
+                outcome, tree = case, tr
+                break
+        flags = set(outcome.flags)
+        summary = _fill(outcome.explain, values) if outcome.explain else (
+            f"{mr.kind.replace('_', ' ')} {mr.id}: {outcome.status.replace('_', ' ')}."
+        )
+        if tree is not None:
+            seen = self.indicators(tree, fid, counts)
+            if seen:
+                shown["indicators"] = "; ".join(seen)
+                summary += f" Indicators present: {'; '.join(seen)}."
+        for name in _referenced_fields(rule):
+            if name in values and values[name] is not None:
+                shown[name] = _fmt(values[name])
+        return Verdict(outcome.status, flags, summary, shown)
+
+    # deadline ---------------------------------------------------------------------------------
+
+    def deadline(self, cr: CompiledRule, rule: DeadlineRule, mr: MergedRecord, v: Version, fid: str) -> Verdict | None:
+        applicable: list[tuple[int, DeadlinePlan, Any]] = []
+        for k, dl in enumerate(cr.deadlines):
+            if (rule.id, fid, k) not in self.dues:
+                continue
+            if self.truth(dl.when, fid):
+                applicable.append((k, dl, self.dues[(rule.id, fid, k)]))
+        values = {**v.record.model_dump(), **self.derived.get((rule.id, fid), {})}
+        shown: dict[str, str] = {"_sources": ", ".join(v.sources)}
+        if not applicable:
+            if any(dl.when is None for dl in cr.deadlines) or all(
+                self.truth(dl.when, fid) for dl in cr.deadlines
+            ):
+                missing = sorted({dl.anchor for dl in cr.deadlines})
+                return Verdict("gap", {"insufficient_detail"},
+                               f"{mr.kind.replace('_', ' ')} {mr.id} does not report {', '.join(missing)}, "
+                               "so the deadline cannot be computed.", shown)
+            return None
+        k0, strict_dl, strict_due = min(applicable, key=lambda x: _due_sort(x[2]))
+        anchor_val = values.get(strict_dl.anchor)
+        shown[strict_dl.anchor] = _fmt(anchor_val)
+        shown["due"] = _fmt_due(strict_due)
+        if strict_dl.label:
+            shown["deadline"] = strict_dl.label
+        # fulfilments
+        by_record: dict[str, dict[int, bool]] = defaultdict(dict)
+        ontime_sets = {k: {p["f"] for p in self.joins.get(dl.ontime_rule, []) if p["t"] == fid} for k, dl, _ in applicable}
+        fulfil_records: dict[str, MergedRecord] = {}
+        for pair in self.joins.get(cr.join_rule or "", []):
+            if pair["t"] != fid:
+                continue
+            f = pair["f"]
+            if not self.truth(cr.fulfil_where, f):
+                continue
+            fmr, fv = self.fact_of[f]
+            fulfil_records[fmr.id] = fmr
+            by_record[fmr.id][fv.index] = all(f in ontime_sets[k] for k, _, _ in applicable)
+        robust = [rid for rid, vs in by_record.items() if len(vs) == len(fulfil_records[rid].versions) and all(vs.values())]
+        possible = [rid for rid, vs in by_record.items() if any(vs.values())]
+        what = rule.fulfil.kind.replace("_", " ")
+        subject = f"{mr.kind.replace('_', ' ')} {mr.id}"
+        rel = _relation(strict_dl, self._amount(cr, strict_dl, anchor_val))
+        if robust:
+            frec = fulfil_records[sorted(robust)[0]]
+            at = getattr(frec.versions[0].record, rule.fulfil.at)
+            shown[f"{what} {rule.fulfil.at}"] = _fmt(at)
+            delta = _delta_text(anchor_val, at, strict_dl, self.tl.holidays)
+            return Verdict("compliant", set(),
+                           f"{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
+                           f"{_fmt(anchor_val)}){delta}; required {rel}: by {_fmt_due(strict_due)}.",
+                           shown, None, [frec])
+        if possible:
+            frec = fulfil_records[sorted(possible)[0]]
+            return Verdict("gap", {"contradictory"},
+                           f"Sources disagree whether {what} {frec.id} for {subject} met the deadline "
+                           f"({_fmt_due(strict_due)}).", shown, None, [frec])
+        if by_record:
+            firsts = []
+            for rid in by_record:
+                frec = fulfil_records[rid]
+                firsts.append((_due_sort(getattr(frec.versions[0].record, rule.fulfil.at)), frec))
+            frec = min(firsts, key=lambda x: (x[0], x[1].id))[1]
+            at = getattr(frec.versions[0].record, rule.fulfil.at)
+            shown[f"{what} {rule.fulfil.at}"] = _fmt(at)
+            delta = _delta_text(anchor_val, at, strict_dl, self.tl.holidays)
+            o = rule.on_late
+            text = _fill(o.explain, values) + " " if o.explain else ""
+            return Verdict(o.status, set(o.flags),
+                           f"{text}{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
+                           f"{_fmt(anchor_val)}){delta}; required {rel}.",
+                           shown, f"would comply if the {what} had been made by {_fmt_due(strict_due)}", [frec])
+        if _due_after(strict_due, self.ev.as_of):
+            return Verdict("not_applicable", {"not_yet_due"},
+                           f"No {what} yet for {subject}; it is due by {_fmt_due(strict_due)}, after the "
+                           f"as-of date {self.ev.as_of}.", shown)
+        o = rule.on_missing
+        text = _fill(o.explain, values) + " " if o.explain else ""
+        return Verdict(o.status, set(o.flags),
+                       f"{text}No {what} for {subject} ({strict_dl.anchor} {_fmt(anchor_val)}); it was due "
+                       f"by {_fmt_due(strict_due)}.",
+                       shown, f"would comply if the {what} had been made by {_fmt_due(strict_due)}")
+
+    def _amount(self, cr: CompiledRule, dl: DeadlinePlan, anchor: Any) -> int | str:
+        if anchor is None:
+            return "?"
+        day = to_utc(anchor).date() if isinstance(anchor, datetime) else anchor
+        n = offset_amount(dl.amount, cr.commitment.parameters, self.ev.treaty, day)
+        return "?" if n is None else n
+
+    # periodic ---------------------------------------------------------------------------------
+
+    def due_dates(self, rule: PeriodicRule, c: Commitment) -> list[date]:
+        eif = self.tl.eif
+        assert eif is not None
+        limit = self.ev.as_of
+        out: list[date] = []
+        sch = rule.schedule
+        if sch.every == "year":
+            assert sch.month is not None and sch.day is not None
+            y = eif.year
+            while True:
+                d = _clamped(y, sch.month, sch.day)
+                y += 1
+                if d < eif:
+                    continue
+                if self.tl.withdrawal is not None and d >= self.tl.withdrawal:
+                    break
+                out.append(d)
+                if d > limit:
+                    break
+                if len(out) > 400:
+                    break
+        else:
+            months = offset_amount(sch.months if sch.months is not None else 0, c.parameters, self.ev.treaty, eif)
+            if not months or months <= 0:
+                return []
+            d = add_months(eif, months)
+            while True:
+                if self.tl.withdrawal is not None and d >= self.tl.withdrawal:
+                    break
+                out.append(d)
+                if d > limit or len(out) > 400:
+                    break
+                d = add_months(d, months)
+        return out
+
+    def run_periodic(self, cr: CompiledRule) -> dict[str | None, list[Verdict]]:
+        rule = cr.rule
+        assert isinstance(rule, PeriodicRule)
+        dues = self.due_dates(rule, cr.commitment)
+        subs: list[tuple[Any, MergedRecord, list[tuple[Version, str]]]] = []
+        for mr, versions in self.selected(cr):
+            v0 = versions[0][0]
+            at0 = getattr(v0.record, rule.at)
+            if at0 is None:
+                continue
+            subs.append((at0, mr, versions))
+        subs.sort(key=lambda s: (_due_sort(s[0]), s[1].id))
+        assigned: dict[date, tuple[MergedRecord, list[tuple[Version, str]]]] = {}
+        used: set[str] = set()
+        if rule.cycle_field:
+            for due in dues:
+                want = due.year + rule.cycle_offset
+                for _at, mr, versions in subs:
+                    val = getattr(versions[0][0].record, rule.cycle_field)
+                    if mr.id not in used and val == want:
+                        assigned[due] = (mr, versions)
+                        used.add(mr.id)
+                        break
+        else:
+            it = iter(subs)
+            for due in dues:
+                nxt = next(it, None)
+                if nxt is None:
+                    break
+                assigned[due] = (nxt[1], nxt[2])
+        results: dict[str | None, list[Verdict]] = {}
+        what = rule.submission.kind.replace("_", " ")
+        listed_future = False
+        for due in dues:
+            subject = f"cycle:{due.isoformat()}"
+            shown = {"due": due.isoformat()}
+            if due in assigned:
+                mr, versions = assigned[due]
+                ontime = []
+                for v, _fid in versions:
+                    at = getattr(v.record, rule.at)
+                    ontime.append(at is not None and not _due_after_point(at, due))
+                at0 = getattr(versions[0][0].record, rule.at)
+                shown[f"{what} {rule.at}"] = _fmt(at0)
+                if all(ontime):
+                    verdict = Verdict("compliant", set(),
+                                      f"{what.capitalize()} {mr.id} submitted {_fmt(at0)}; due by {due} "
+                                      "(23:59:59 UTC).", shown, None, [mr])
+                elif any(ontime):
+                    verdict = Verdict("gap", {"contradictory"},
+                                      f"Sources disagree whether {what} {mr.id} was submitted by {due}.",
+                                      shown, None, [mr])
+                else:
+                    o = rule.on_late
+                    late_days = (_as_date(at0) - due).days
+                    verdict = Verdict(o.status, set(o.flags),
+                                      f"{what.capitalize()} {mr.id} submitted {_fmt(at0)}, {late_days} day(s) "
+                                      f"after the due date {due}.",
+                                      shown, f"would comply if submitted by {due} 23:59:59 UTC", [mr])
+                verdict.event = due
+                results[subject] = [verdict]
+            elif due < self.ev.as_of:
+                o = rule.on_missing
+                results[subject] = [Verdict(o.status, set(o.flags),
+                                            f"No {what} was submitted for the cycle due {due}.",
+                                            shown, f"would comply if submitted by {due} 23:59:59 UTC",
+                                            [], due)]
+            elif not listed_future:
+                listed_future = True
+                results[subject] = [Verdict("not_applicable", {"not_yet_due"},
+                                            f"The next {what} is due by {due}, on or after the as-of date "
+                                            f"{self.ev.as_of}.", shown, None, [], due)]
+        return results
+
+    def periodic_status(self, c: Commitment) -> list[str]:
+        """``missing`` or ``submitted`` for each past-due cycle of a commitment's periodic rules."""
+        out = []
+        for cr in self.ev.rules_of.get(c.id, []):
+            if not isinstance(cr.rule, PeriodicRule):
+                continue
+            for verdicts in self.run_periodic(cr).values():
+                for v in verdicts:
+                    if "not_yet_due" in v.flags:
+                        continue
+                    out.append("submitted" if v.records else "missing")
+        return out
+
+
+def _clamped(y: int, m: int, d: int) -> date:
+    import calendar
+
+    return date(y, m, min(d, calendar.monthrange(y, m)[1]))
+
+
+def _cmp(a: float, op: str, b: float) -> bool:
+    return {
+        "eq": a == b,
+        "ne": a != b,
+        "gt": a > b,
+        "ge": a >= b,
+        "lt": a < b,
+        "le": a <= b,
+    }[op]
+
+
+def due_point(anchor: date | datetime, amount: int, unit: str, direction: str, holidays: frozenset[date]) -> date | datetime:
+    """The due point of a deadline (docs/rules.md section 7)."""
+    sign = -1 if direction == "before" else 1
+    if unit == "hours":
+        start = anchor if isinstance(anchor, datetime) else datetime(anchor.year, anchor.month, anchor.day, tzinfo=None)
+        if not isinstance(anchor, datetime):
+            from datetime import UTC
+
+            start = start.replace(tzinfo=UTC)
+        return to_utc(start) + timedelta(hours=sign * amount)
+    day = to_utc(anchor).date() if isinstance(anchor, datetime) else anchor
+    if unit == "days":
+        return day + timedelta(days=sign * amount)
+    if unit == "working_days":
+        return add_working_days(day, sign * amount, holidays)
+    if unit == "months":
+        return add_months(day, sign * amount)
+    raise ValueError(unit)
+
+
+def _due_sort(due: Any) -> int:
+    """A due point (or any time) as comparable seconds: a date counts at 23:59:59 UTC."""
+    if isinstance(due, datetime):
+        return epoch_seconds(due)
+    return epoch_seconds(end_of_day(due))
+
+
+def _due_after(due: Any, as_of: date) -> bool:
+    return _due_sort(due) > epoch_seconds(end_of_day(as_of))
+
+
+def _due_after_point(at: Any, due: date) -> bool:
+    """True if ``at`` is later than the end of the due day."""
+    if isinstance(at, datetime):
+        return epoch_seconds(at) > epoch_seconds(end_of_day(due))
+    return bool(at > due)
+
+
+def _as_date(x: Any) -> date:
+    return to_utc(x).date() if isinstance(x, datetime) else x
+
+
+def _fmt_due(due: Any) -> str:
+    if isinstance(due, datetime):
+        return fmt_ts(due)
+    return f"{due.isoformat()}"
+
+
+def _relation(dl: DeadlinePlan, amount: int | str) -> str:
+    unit = dl.unit.replace("_", " ")
+    if dl.direction == "before":
+        return f"{amount} {unit} or more before {dl.anchor}"
+    return f"within {amount} {unit} of {dl.anchor}"
+
+
+def _delta_text(anchor: Any, at: Any, dl: DeadlinePlan, holidays: frozenset[date]) -> str:
+    if anchor is None or at is None:
+        return ""
+    if dl.unit == "hours":
+        a = anchor if isinstance(anchor, datetime) else end_of_day(anchor)
+        b = at if isinstance(at, datetime) else end_of_day(at)
+        secs = epoch_seconds(b) - epoch_seconds(a) if dl.direction == "after" else epoch_seconds(a) - epoch_seconds(b)
+        return f": {fmt_duration_hours(secs)} {'after' if dl.direction == 'after' else 'before'}"
+    a_day, b_day = _as_date(anchor), _as_date(at)
+    if dl.unit == "working_days":
+        from engine.timeutil import working_days_between
+
+        n = working_days_between(a_day, b_day, holidays) if dl.direction == "after" else working_days_between(b_day, a_day, holidays)
+        return f": {n} working day(s) {'after' if dl.direction == 'after' else 'before'}"
+    days = (b_day - a_day).days if dl.direction == "after" else (a_day - b_day).days
+    return f": {days} day(s) {'after' if dl.direction == 'after' else 'before'}"
+
+
+def _referenced_fields(rule: ClassifyRule) -> list[str]:
+    names: list[str] = []
+
+    def walk(x: Any) -> None:
+        if hasattr(x, "field") and isinstance(x.field, str):
+            names.append(x.field)
+        if isinstance(x, list):
+            for y in x:
+                walk(y)
+            return
+        if hasattr(x, "model_fields"):
+            for n in type(x).model_fields:
+                walk(getattr(x, n))
+
+    walk(rule.subject)
+    for c in rule.cases:
+        walk(c.when)
+    seen: list[str] = []
+    for n in names:
+        if n not in seen:
+            seen.append(n)
+    return seen
+
+
+# ------------------------------------------------------------------------------------------
+
+
+class Evaluator:
+    """Evaluates a set of commitments over reports at one as-of date."""
+
+    def __init__(
+        self,
+        treaty: TreatyState,
+        commitments: Mapping[str, Commitment],
+        as_of: date,
+        *,
+        only_commitments: Sequence[str] | None = None,
+    ) -> None:
+        from engine._durable import DurableMatcher
+
+        self.treaty = treaty
+        self.as_of = as_of
+        ids = [cid for cid in treaty.commitments if cid in commitments]
+        if only_commitments:
+            wanted = set(only_commitments)
+            ids = [cid for cid in ids if cid in wanted]
+        self.commitments = [commitments[cid] for cid in ids]
+        self.all_commitments = commitments
+        self.program: Program = compile_program(self.commitments, treaty, as_of)
+        self.matcher = DurableMatcher(self.program.definition)
+        self.rules_of: dict[str, list[CompiledRule]] = defaultdict(list)
+        for cr in self.program.rules:
+            self.rules_of[cr.commitment.id].append(cr)
+        # evidence_from commitments outside the selection still need their periodic rules
+        extra = []
+        for c in self.commitments:
+            for ref in c.verification.evidence_from:
+                if ref not in self.rules_of and ref in commitments:
+                    extra.append(commitments[ref])
+        if extra:
+            seen = {c.id for c in self.commitments}
+            extra = [c for i, c in enumerate(extra) if c.id not in seen and c.id not in {e.id for e in extra[:i]}]
+            prog2 = compile_program(extra, treaty, as_of)
+            for cr in prog2.rules:
+                if isinstance(cr.rule, PeriodicRule):
+                    self.rules_of[cr.commitment.id].append(cr)
+
+    def evaluate_party(self, party: Party, reports: Sequence[tuple[Report, Mapping[str, str], str]]) -> list[Finding]:
+        tl = timeline(party, self.treaty)
+        if not tl.bound(self.as_of):
+            why = (
+                f"{party.code} is not bound: the treaty has not entered into force for it"
+                if tl.eif is None
+                else f"{party.code} is not bound on {self.as_of}: the treaty enters into force for it on {tl.eif}"
+            )
+            return [
+                self._finding(party.code, c, None, Verdict("not_applicable", set(), why + "."))
+                for c in self.commitments
+            ]
+        cutoff = epoch_seconds(end_of_day(self.as_of))
+        occs = []
+        for rep, hashes, path in reports:
+            if epoch_seconds(rep.submitted_at) > cutoff:
+                continue
+            for rec in rep.records:
+                occs.append(Occurrence(rep, rec, hashes.get(rec.id, ""), path))
+        merged = merge_records(occs, self.treaty.settling_evidence)
+        run = _PartyRun(self, tl, merged)
+        run.build_facts()
+        run.match()
+        findings: list[Finding] = []
+        for c in self.commitments:
+            crs = self.rules_of.get(c.id, [])
+            if not c.rules:
+                continue
+            by_subject: dict[str | None, list[tuple[CompiledRule, Verdict]]] = defaultdict(list)
+            for cr in crs:
+                if cr.commitment.id != c.id:
+                    continue
+                for subject, verdicts in run.run_rule(cr).items():
+                    for v in verdicts:
+                        by_subject[subject].append((cr, v))
+            if not by_subject:
+                findings.append(self._absence(run, c))
+                continue
+            for subject in sorted(by_subject, key=lambda s: s or ""):
+                items = by_subject[subject]
+                findings.append(self._combine(party.code, c, subject, items))
+        return findings
+
+    def _absence(self, run: _PartyRun, c: Commitment) -> Finding:
+        party = run.tl.party.code
+        if not c.verification.evidence_from:
+            return self._finding(party, c, None, Verdict(
+                "gap", {"unverifiable"},
+                f"No relevant records about {party}, and the commitment names no periodic report "
+                "that would show their absence: compliance cannot be established."))
+        statuses: list[str] = []
+        missing_in: list[str] = []
+        for ref in c.verification.evidence_from:
+            ref_c = self.all_commitments.get(ref)
+            if ref_c is None:
+                continue
+            st = run.periodic_status(ref_c)
+            statuses.extend(st)
+            if "missing" in st:
+                missing_in.append(ref)
+        refs = ", ".join(c.verification.evidence_from)
+        if missing_in:
+            return self._finding(party, c, None, Verdict(
+                "gap", {"missing_report"},
+                f"No relevant records about {party}, but the reports that would show it ({', '.join(missing_in)}) "
+                "were not submitted: absence of evidence is not compliance."))
+        if not statuses:
+            return self._finding(party, c, None, Verdict(
+                "gap", {"unverifiable"},
+                f"No relevant records about {party}, and no report under {refs} was due yet."))
+        return self._finding(party, c, None, Verdict(
+            "compliant", set(),
+            f"No relevant conduct reported for {party}, and every report due under {refs} was submitted."))
+
+    def _combine(self, party: str, c: Commitment, subject: str | None, items: list[tuple[CompiledRule, Verdict]]) -> Finding:
+        worst = _worst(v.status for _, v in items)
+        main = [(cr, v) for cr, v in items if v.status == worst]
+        cr0, v0 = main[0]
+        flags = set().union(*(v.flags for _, v in main))
+        summary = " ".join(dict.fromkeys(v.summary for _, v in main))
+        values: dict[str, str] = {}
+        for _, v in main:
+            values.update({k: val for k, val in v.values.items() if not k.startswith("_")})
+        records: dict[str, MergedRecord] = {}
+        for _, v in items:
+            for r in v.records:
+                records[r.id] = r
+        corr = cr0.rule.corroboration
+        if worst == "compliant" and corr != "none" and records and all(r.self_only for r in records.values()):
+            if corr == "required":
+                worst = "gap"
+                flags = flags | {"uncorroborated"}
+                summary += " It rests only on the party's own report, and independent evidence is required."
+            else:
+                flags = flags | {"uncorroborated"}
+        if worst == "breach":
+            e = c.enforcement
+            event = v0.event
+            if not e.sanction_available or (e.sanction_from is not None and event is not None and event < e.sanction_from):
+                flags = flags | {"no_sanction_available"}
+        verdict = Verdict(worst, flags, summary, values, v0.counterfactual, list(records.values()))
+        return self._finding(party, c, subject, verdict, rule_id=",".join(dict.fromkeys(cr.rule.id for cr, _ in main)), clause=cr0.rule.clause)
+
+    def _finding(self, party: str, c: Commitment, subject: str | None, v: Verdict, *, rule_id: str | None = None, clause: str | None = None) -> Finding:
+        evidence: list[Evidence] = []
+        for r in sorted(v.records, key=lambda r: r.id):
+            evidence.extend(r.evidence())
+        return Finding(
+            party=party,
+            commitment=c.id,
+            subject=subject,
+            status=v.status,  # type: ignore[arg-type]
+            flags=sorted(v.flags),  # type: ignore[arg-type]
+            severity=c.severity,
+            explanation=Explanation(
+                rule=rule_id,
+                clause=clause or c.authentic_text(),
+                summary=f"{c.id}: {v.summary}",
+                values=dict(sorted(v.values.items())),
+                counterfactual=v.counterfactual,
+            ),
+            evidence=sorted(evidence, key=lambda e: (e.record, e.report)),
+            as_of=self.as_of,
+        )
+
+
+def evaluate_reports(
+    treaty: TreatyState,
+    commitments: Mapping[str, Commitment],
+    reports: Sequence[tuple[Report, Mapping[str, str], str]],
+    as_of: date,
+    *,
+    parties: Sequence[str] | None = None,
+    only_commitments: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Finding]:
+    """Evaluate ``reports`` (each with its record hashes and path) and return sorted findings."""
+    ev = Evaluator(treaty, commitments, as_of, only_commitments=only_commitments)
+    by_party: dict[str, list[tuple[Report, Mapping[str, str], str]]] = defaultdict(list)
+    for item in reports:
+        by_party[item[0].subject_party].append(item)
+    wanted = set(parties) if parties else None
+    plist = [p for p in sorted(treaty.parties, key=lambda p: p.code) if wanted is None or p.code in wanted]
+    findings: list[Finding] = []
+    for i, p in enumerate(plist):
+        findings.extend(ev.evaluate_party(p, by_party.get(p.code, [])))
+        if progress:
+            progress(i + 1, len(plist))
+    return sort_findings(findings)
+
+
+def evaluate_models(
+    treaty: TreatyState,
+    commitments: Mapping[str, Commitment],
+    reports: Sequence[Report],
+    as_of: date,
+) -> list[Finding]:
+    """Convenience form for tests: reports without file paths or hashes."""
+    from engine.loader import canonical_hash
+
+    items = [
+        (r, {rec.id: canonical_hash(rec.model_dump(mode="json", exclude_unset=True)) for rec in r.records}, f"<{r.id}>")
+        for r in reports
+    ]
+    return evaluate_reports(treaty, commitments, items, as_of)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.party, f.commitment, f.subject or ""))
+
+
+def run_id(engine_version: str, as_of: date, inputs: Sequence[InputDigest], filters: Mapping[str, Sequence[str]]) -> str:
+    payload = json.dumps(
+        {
+            "engine": engine_version,
+            "as_of": as_of.isoformat(),
+            "inputs": sorted((i.sha256, i.document) for i in inputs),
+            "filters": {k: sorted(v) for k, v in sorted(filters.items())},
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def findings_document(
+    treaty: TreatyState,
+    findings: Sequence[Finding],
+    as_of: date,
+    inputs: Sequence[InputDigest],
+    filters: Mapping[str, Sequence[str]],
+) -> FindingsDocument:
+    counts: dict[str, int] = {"breach": 0, "gap": 0, "compliant": 0, "not_applicable": 0}
+    for f in findings:
+        counts[f.status] += 1
+    clean_filters = {k: sorted(v) for k, v in sorted(filters.items()) if v}
+    ins = sorted(inputs, key=lambda i: i.path)
+    return FindingsDocument(
+        engine_version=__version__,
+        as_of=as_of,
+        run_id=run_id(__version__, as_of, ins, clean_filters),
+        treaty=f"{treaty.id} {treaty.version}",
+        filters=clean_filters,
+        inputs=ins,
+        summary=Summary(**counts),
+        findings=list(findings),
+    )

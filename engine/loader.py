@@ -1,0 +1,981 @@
+"""Loading documents safely: files and folders of YAML, JSON and JSONL.
+
+Inputs come from governments that may be adversaries, so every document is treated as hostile:
+
+* the file size, nesting depth, node count (YAML alias expansion), string length and records per
+  report are bounded (``Limits``);
+* YAML is composed with a safe loader; only plain scalars, lists and mappings are built, Python
+  tags are refused, and duplicate keys are errors (YAML silently keeps the last one);
+* dates stay strings until the models parse them, and only ``true``/``false`` are booleans (so
+  ``NO``, Norway's code, stays a string);
+* each document is validated first against its published JSON Schema (``schemas/``), then by the
+  models, then by cross-document checks.
+
+Every problem becomes a ``Problem`` with file, line, JSON pointer, message and fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from engine.commitment import Commitment, TreatyState
+from engine.conduct import RECORD_MODELS, Report
+from engine.errors import InputError, LimitExceeded, Problem
+from engine.findings import FindingsDocument, InputDigest
+
+DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
+    "commitment": Commitment,
+    "treaty": TreatyState,
+    "report": Report,
+    "findings": FindingsDocument,
+}
+EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits on untrusted input. Each has a CLI option that raises it."""
+
+    max_file_bytes: int = 64 * 1024 * 1024
+    """``--max-file-mb``: largest input file."""
+    max_depth: int = 32
+    """``--max-depth``: deepest nesting of lists and mappings."""
+    max_nodes: int = 2_000_000
+    """``--max-nodes``: values in one document after YAML alias expansion."""
+    max_string: int = 20_000
+    """``--max-string``: longest string value, in characters."""
+    max_records: int = 200_000
+    """``--max-records``: records in one report."""
+
+    OPTION = {
+        "max_file_bytes": "--max-file-mb",
+        "max_depth": "--max-depth",
+        "max_nodes": "--max-nodes",
+        "max_string": "--max-string",
+        "max_records": "--max-records",
+    }
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class LoadedReport:
+    """A validated report with the digest of each record as submitted."""
+
+    report: Report
+    path: str
+    record_hashes: dict[str, str]
+
+
+@dataclass
+class Bundle:
+    """Everything an evaluation needs, validated."""
+
+    treaty: TreatyState | None = None
+    treaty_path: str | None = None
+    commitments: dict[str, Commitment] = field(default_factory=dict)
+    commitment_paths: dict[str, str] = field(default_factory=dict)
+    reports: list[LoadedReport] = field(default_factory=list)
+    inputs: list[InputDigest] = field(default_factory=list)
+    findings: list[tuple[FindingsDocument, str]] = field(default_factory=list)
+    treaties: list[tuple[TreatyState, str]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Locating bundled data
+
+
+def _package_dir() -> Path:
+    return Path(__file__).resolve().parent
+
+
+def bundled_commitments_dir() -> Path:
+    """The commitment library shipped with the package (or the checkout's ``commitments/``)."""
+    for cand in (_package_dir() / "commitments", _package_dir().parent / "commitments"):
+        if cand.is_dir():
+            return cand
+    raise FileNotFoundError("the bundled commitment library is missing from this installation")
+
+
+def schemas_dir() -> Path:
+    for cand in (_package_dir() / "schemas", _package_dir().parent / "schemas"):
+        if cand.is_dir() and any(cand.glob("*.schema.json")):
+            return cand
+    raise FileNotFoundError("the published JSON Schemas are missing from this installation")
+
+
+@cache
+def published_schema(document: str) -> dict[str, Any]:
+    """The published JSON Schema for a document type (generated from the model if absent)."""
+    try:
+        path = schemas_dir() / f"{document}.schema.json"
+        if path.is_file():
+            loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return loaded
+    except FileNotFoundError:
+        pass
+    from engine.schema_export import schema_for
+
+    return schema_for(document)
+
+
+# --------------------------------------------------------------------------------------------
+# Safe YAML
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2-like scalars: no timestamps, only true/false booleans."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+# YAML 1.2 numbers: PyYAML (YAML 1.1) reads 1e26 and 1.0e26 as text.
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:float"]
+    for k, v in _Loader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+class _Fail(Exception):
+    def __init__(self, problem: Problem, limit: bool = False) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+        self.limit = limit
+
+
+def _ptr_escape(part: str | int) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def _yaml_to_python(
+    node: yaml.Node, file: str, limits: Limits, lines: dict[str, int] | None
+) -> Any:
+    """Build plain Python data from a composed YAML node, enforcing the limits."""
+    budget = [limits.max_nodes]
+
+    def build(n: yaml.Node, ptr: str, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Fail(
+                Problem(
+                    file,
+                    f"more than {limits.max_nodes} values after expanding YAML aliases "
+                    "(an alias bomb?)",
+                    f"remove the aliases or raise the limit with {Limits.OPTION['max_nodes']}",
+                    line=n.start_mark.line + 1,
+                    pointer=ptr,
+                    code="limit-nodes",
+                ),
+                limit=True,
+            )
+        if depth > limits.max_depth:
+            raise _Fail(
+                Problem(
+                    file,
+                    f"nested deeper than {limits.max_depth} levels",
+                    f"flatten the document or raise the limit with {Limits.OPTION['max_depth']}",
+                    line=n.start_mark.line + 1,
+                    pointer=ptr,
+                    code="limit-depth",
+                ),
+                limit=True,
+            )
+        if lines is not None:
+            lines.setdefault(ptr, n.start_mark.line + 1)
+        if n.tag not in _ALLOWED_TAGS:
+            raise _Fail(
+                Problem(
+                    file,
+                    f"the YAML tag {n.tag!r} is not allowed",
+                    "remove the tag: documents hold plain values, lists and mappings only",
+                    line=n.start_mark.line + 1,
+                    pointer=ptr,
+                    code="yaml-tag",
+                )
+            )
+        if isinstance(n, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for k, v in n.value:
+                if not isinstance(k, yaml.ScalarNode):
+                    raise _Fail(
+                        Problem(
+                            file,
+                            "a mapping key is not a plain string",
+                            "use plain text keys",
+                            line=k.start_mark.line + 1,
+                            pointer=ptr,
+                            code="yaml-key",
+                        )
+                    )
+                key = str(k.value)
+                if key == "<<":
+                    raise _Fail(
+                        Problem(
+                            file,
+                            "YAML merge keys ('<<') are not allowed",
+                            "write the keys out in full",
+                            line=k.start_mark.line + 1,
+                            pointer=ptr,
+                            code="yaml-merge",
+                        )
+                    )
+                if key in out:
+                    raise _Fail(
+                        Problem(
+                            file,
+                            f"duplicate key {key!r}",
+                            "keep one of the two entries: YAML would silently drop the first",
+                            line=k.start_mark.line + 1,
+                            pointer=f"{ptr}/{_ptr_escape(key)}",
+                            code="duplicate-key",
+                        )
+                    )
+                out[key] = build(v, f"{ptr}/{_ptr_escape(key)}", depth + 1)
+            return out
+        if isinstance(n, yaml.SequenceNode):
+            return [build(v, f"{ptr}/{i}", depth + 1) for i, v in enumerate(n.value)]
+        assert isinstance(n, yaml.ScalarNode)
+        if len(n.value) > limits.max_string:
+            raise _Fail(
+                Problem(
+                    file,
+                    f"a string of {len(n.value)} characters is longer than {limits.max_string}",
+                    f"shorten it or raise the limit with {Limits.OPTION['max_string']}",
+                    line=n.start_mark.line + 1,
+                    pointer=ptr,
+                    code="limit-string",
+                ),
+                limit=True,
+            )
+        loader = _Loader("")
+        try:
+            value = loader.construct_object(n, deep=True)
+        finally:
+            loader.dispose()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Fail(
+                Problem(
+                    file,
+                    f"{n.value} is not a finite number",
+                    "write a finite number",
+                    line=n.start_mark.line + 1,
+                    pointer=ptr,
+                    code="yaml-number",
+                )
+            )
+        return value
+
+    return build(node, "", 0)
+
+
+def _yaml_documents(text: str, file: str, limits: Limits, want_lines: bool) -> list[tuple[Any, dict[str, int]]]:
+    loader = _Loader(text)
+    docs: list[tuple[Any, dict[str, int]]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                break
+            lines: dict[str, int] = {}
+            docs.append((_yaml_to_python(node, file, limits, lines if want_lines else None), lines))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = (exc.problem or exc.context or "malformed YAML").strip()
+        raise _Fail(
+            Problem(
+                file,
+                f"malformed YAML: {what}",
+                "fix the syntax at this line (indentation, quotes, colons)",
+                line=line,
+                code="yaml-syntax",
+            )
+        ) from None
+    except yaml.YAMLError as exc:
+        raise _Fail(
+            Problem(file, f"malformed YAML: {exc}", "fix the syntax", code="yaml-syntax")
+        ) from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def load_yaml_text(text: str, name: str = "<text>", limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Parse one YAML document with the engine's safe loader (for tests and tools)."""
+    try:
+        docs = _yaml_documents(text, name, limits, want_lines=False)
+    except _Fail as f:
+        raise InputError([f.problem]) from None
+    if len(docs) != 1:
+        raise InputError([Problem(name, "expected exactly one YAML document", "remove the extra '---'")])
+    return docs[0][0]
+
+
+def _json_line_map(text: str) -> dict[str, int]:
+    """Best-effort pointer → line map for JSON text, used only to place error messages."""
+    try:
+        node = _Loader(text).get_single_node()
+    except Exception:
+        return {}
+    lines: dict[str, int] = {}
+    if node is None:
+        return lines
+
+    def walk(n: yaml.Node, ptr: str, budget: list[int]) -> None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
+        lines.setdefault(ptr, n.start_mark.line + 1)
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                walk(v, f"{ptr}/{_ptr_escape(str(k.value))}", budget)
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                walk(v, f"{ptr}/{i}", budget)
+
+    walk(node, "", [200_000])
+    return lines
+
+
+def _check_json_value(value: Any, file: str, limits: Limits, line: int | None) -> None:
+    """Depth, size and string limits for data parsed from JSON."""
+    count = 0
+    stack: list[tuple[Any, int, str]] = [(value, 0, "")]
+    while stack:
+        v, depth, ptr = stack.pop()
+        count += 1
+        if count > limits.max_nodes:
+            raise _Fail(
+                Problem(
+                    file,
+                    f"more than {limits.max_nodes} values in one document",
+                    f"split the document or raise the limit with {Limits.OPTION['max_nodes']}",
+                    line=line,
+                    code="limit-nodes",
+                ),
+                limit=True,
+            )
+        if depth > limits.max_depth:
+            raise _Fail(
+                Problem(
+                    file,
+                    f"nested deeper than {limits.max_depth} levels",
+                    f"flatten the document or raise the limit with {Limits.OPTION['max_depth']}",
+                    line=line,
+                    pointer=ptr,
+                    code="limit-depth",
+                ),
+                limit=True,
+            )
+        if isinstance(v, dict):
+            stack.extend((x, depth + 1, f"{ptr}/{_ptr_escape(k)}") for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((x, depth + 1, f"{ptr}/{i}") for i, x in enumerate(v))
+        elif isinstance(v, str) and len(v) > limits.max_string:
+            raise _Fail(
+                Problem(
+                    file,
+                    f"a string of {len(v)} characters is longer than {limits.max_string}",
+                    f"shorten it or raise the limit with {Limits.OPTION['max_string']}",
+                    line=line,
+                    pointer=ptr,
+                    code="limit-string",
+                ),
+                limit=True,
+            )
+        elif isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            raise _Fail(
+                Problem(
+                    file,
+                    "a number is NaN or infinite",
+                    "write a finite number",
+                    line=line,
+                    pointer=ptr,
+                    code="json-number",
+                )
+            )
+
+
+def _no_dup_pairs(file: str) -> Any:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in out:
+                raise _Fail(
+                    Problem(
+                        file,
+                        f"duplicate key {k!r}",
+                        "keep one of the two entries",
+                        code="duplicate-key",
+                    )
+                )
+            out[k] = v
+        return out
+
+    return hook
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+@dataclass
+class RawDocument:
+    """One parsed (not yet validated) document and where it came from."""
+
+    data: Any
+    file: str
+    line: int | None  # line of the document start (JSONL), else None
+    text: str | None  # source text, for line lookups
+    lines: dict[str, int] | None = None
+
+    def line_of(self, pointer: str) -> int | None:
+        if self.lines is None and self.text is not None:
+            self.lines = _json_line_map(self.text)
+        if self.lines:
+            p = pointer
+            while True:
+                if p in self.lines:
+                    off = self.lines[p]
+                    return off if self.line is None else self.line + off - 1
+                if not p:
+                    break
+                p = p.rsplit("/", 1)[0]
+        return self.line
+
+
+def read_documents(path: Path, display: str, limits: Limits) -> tuple[list[RawDocument], bytes]:
+    """Parse one file into raw documents, enforcing limits. Raises ``_Fail``."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _Fail(Problem(display, f"cannot read: {exc.strerror}", "check the path")) from None
+    if size > limits.max_file_bytes:
+        raise _Fail(
+            Problem(
+                display,
+                f"file is {size / 1048576:.1f} MB, over the {limits.max_file_bytes / 1048576:.0f} MB limit",
+                f"split it (JSONL for large report streams) or raise the limit with "
+                f"{Limits.OPTION['max_file_bytes']}",
+                code="limit-file-size",
+            ),
+            limit=True,
+        )
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise _Fail(
+            Problem(
+                display,
+                "file is empty",
+                "write a document starting with 'document: report' (or treaty, commitment)",
+                code="empty",
+            )
+        )
+    if b"\x00" in raw:
+        raise _Fail(
+            Problem(display, "binary file, not text", "give a YAML, JSON or JSONL text file", code="binary")
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _Fail(
+            Problem(
+                display,
+                f"not UTF-8 text (byte {exc.start})",
+                "save the file as UTF-8",
+                code="binary",
+            )
+        ) from None
+    suffix = path.suffix.lower()
+    docs: list[RawDocument] = []
+    if suffix == ".jsonl":
+        for i, ln in enumerate(text.splitlines(), start=1):
+            if not ln.strip():
+                continue
+            docs.append(_parse_json(ln, display, limits, line=i))
+    elif suffix == ".json":
+        docs.append(_parse_json(text, display, limits, line=None))
+    else:
+        for data, lines in _yaml_documents(text, display, limits, want_lines=True):
+            docs.append(RawDocument(data, display, None, None, lines))
+        if not docs:
+            raise _Fail(
+                Problem(display, "file holds no document", "write a document", code="empty")
+            )
+    return docs, raw
+
+
+def _parse_json(text: str, display: str, limits: Limits, line: int | None) -> RawDocument:
+    try:
+        data = json.loads(
+            text, object_pairs_hook=_no_dup_pairs(display), parse_constant=_reject_constant
+        )
+    except json.JSONDecodeError as exc:
+        ln = exc.lineno if line is None else line
+        raise _Fail(
+            Problem(
+                display,
+                f"malformed JSON: {exc.msg} (column {exc.colno})",
+                "fix the JSON syntax at this line",
+                line=ln,
+                code="json-syntax",
+            )
+        ) from None
+    except RecursionError:
+        raise _Fail(
+            Problem(
+                display,
+                f"nested deeper than {limits.max_depth} levels",
+                f"flatten the document or raise the limit with {Limits.OPTION['max_depth']}",
+                line=line,
+                code="limit-depth",
+            ),
+            limit=True,
+        ) from None
+    except ValueError as exc:
+        raise _Fail(
+            Problem(display, f"malformed JSON: {exc}", "write plain JSON numbers", line=line, code="json-number")
+        ) from None
+    except _Fail as f:
+        raise _Fail(
+            Problem(f.problem.file, f.problem.message, f.problem.fix, line=line, code=f.problem.code)
+        ) from None
+    _check_json_value(data, display, limits, line)
+    return RawDocument(data, display, line, text if line is None else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+def _schema_problems(doc: RawDocument, document: str) -> list[Problem]:
+    schema = published_schema(document)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    problems: list[Problem] = []
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        for e in _leaf_errors(err, doc.data):
+            ptr = "".join(f"/{_ptr_escape(p)}" for p in e.absolute_path)
+            msg, fix = _describe(e)
+            problems.append(Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code="schema"))
+        if len(problems) >= 50:
+            break
+    # de-duplicate (same pointer and message)
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in problems:
+        if (p.pointer, p.message) not in seen:
+            seen.add((p.pointer, p.message))
+            out.append(p)
+    return out
+
+
+def _leaf_errors(err: jsonschema.ValidationError, data: Any) -> list[jsonschema.ValidationError]:
+    """Descend into oneOf/anyOf errors, keeping the branch the document meant."""
+    if err.validator not in ("oneOf", "anyOf") or not err.context:
+        return [err]
+    instance = err.instance
+    branches: dict[int, list[jsonschema.ValidationError]] = {}
+    for sub in err.context:
+        branches.setdefault(int(sub.schema_path[0]), []).append(sub)
+    if isinstance(instance, dict) and "kind" in instance and isinstance(instance.get("kind"), str):
+        kind = instance["kind"]
+        if kind not in RECORD_MODELS:
+            err.message = f"unknown record kind {kind!r}"
+            err.validator = "x-kind"
+            return [err]
+        keep = [
+            subs
+            for subs in branches.values()
+            if not any(list(s.relative_path) == ["kind"] for s in subs)
+        ]
+        if len(keep) == 1:
+            out: list[jsonschema.ValidationError] = []
+            for s in keep[0]:
+                out.extend(_leaf_errors(s, data))
+            return out
+    # pick the branch with the fewest errors that go deepest
+    best = min(branches.values(), key=lambda subs: (len(subs), -max(len(s.path) for s in subs)))
+    if all(len(s.relative_path) == 0 and s.validator == "type" for s in best):
+        return [err]
+    out2: list[jsonschema.ValidationError] = []
+    for s in best:
+        out2.extend(_leaf_errors(s, data))
+    return out2
+
+
+def _describe(e: jsonschema.ValidationError) -> tuple[str, str]:
+    v = e.validator
+    if v == "x-kind":
+        return e.message, "use one of the record kinds: " + ", ".join(sorted(RECORD_MODELS))
+    if v == "additionalProperties":
+        extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
+        allowed = ", ".join(sorted(e.schema.get("properties", {})))
+        return (
+            f"unknown field {extra[0]!r}" if extra else e.message,
+            f"remove it or fix its spelling; allowed here: {allowed}",
+        )
+    if v == "required":
+        missing = re.findall(r"'([^']+)' is a required property", e.message)
+        name = missing[0] if missing else "a field"
+        return f"missing required field {name!r}", f"add '{name}'"
+    if v == "type":
+        want = e.validator_value
+        return f"{_short(e.instance)} is not of type {want}", f"write a {want} here"
+    if v == "format":
+        fmt = e.validator_value
+        hint = {
+            "date": "write a real date as YYYY-MM-DD",
+            "date-time": "write a timestamp with time zone, e.g. 2028-01-20T09:00:00Z",
+        }.get(fmt, f"write a valid {fmt}")
+        return f"{_short(e.instance)} is not a valid {fmt}", hint
+    if v in ("enum", "const"):
+        opts = e.validator_value if v == "enum" else [e.validator_value]
+        return f"{_short(e.instance)} is not allowed here", "use one of: " + ", ".join(map(str, opts))
+    if v == "pattern":
+        return f"{_short(e.instance)} does not have the expected form", f"match the pattern {e.validator_value}"
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        return f"{_short(e.instance)} is out of range", f"{v} is {e.validator_value}"
+    if v in ("minItems", "minLength"):
+        return "value is empty or too short", f"give at least {e.validator_value}"
+    if v in ("oneOf", "anyOf"):
+        return f"{_short(e.instance)} matches none of the allowed forms", "see the schema for this field"
+    return e.message, "see the schema for this field"
+
+
+def _short(x: Any) -> str:
+    s = json.dumps(x, ensure_ascii=False, default=str)
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _pydantic_problems(doc: RawDocument, exc: ValidationError) -> list[Problem]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in RECORD_MODELS and False)]
+        # pydantic puts the union tag into loc for discriminated unions: drop it
+        cleaned: list[str | int] = []
+        for i, p in enumerate(loc):
+            if isinstance(p, str) and i > 0 and isinstance(loc[i - 1], int) and p in RECORD_MODELS:
+                continue
+            if isinstance(p, str) and (p.startswith("function-") or p in ("ClassifyRule", "DeadlineRule", "PeriodicRule")):
+                continue
+            cleaned.append(p)
+        ptr = "".join(f"/{_ptr_escape(p)}" for p in cleaned)
+        msg = err["msg"].removeprefix("Value error, ")
+        fix = {
+            "date_from_datetime_parsing": "write a real date as YYYY-MM-DD",
+            "date_parsing": "write a real date as YYYY-MM-DD",
+            "timezone_aware": "add a time zone, e.g. Z or +02:00",
+            "extra_forbidden": "remove the field or fix its spelling",
+            "missing": "add the field",
+        }.get(err["type"], "correct the value")
+        if err["type"] == "value_error" and "(" not in msg:
+            fix = "correct the document as the message says"
+        out.append(Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code=err["type"]))
+    return out
+
+
+def validate_document(doc: RawDocument) -> BaseModel:
+    """Validate one raw document: schema first (pointer and line), then the model."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InputError(
+            [
+                Problem(
+                    doc.file,
+                    "the document is not a mapping",
+                    "start the document with 'document: report' (or treaty, commitment)",
+                    line=doc.line,
+                    code="not-a-mapping",
+                )
+            ]
+        )
+    kind = data.get("document")
+    if kind not in DOCUMENT_MODELS:
+        raise InputError(
+            [
+                Problem(
+                    doc.file,
+                    f"unknown document type {kind!r}" if kind is not None else "no 'document' field",
+                    "add 'document:' with one of: " + ", ".join(DOCUMENT_MODELS),
+                    line=doc.line_of("/document"),
+                    pointer="/document",
+                    code="document-type",
+                )
+            ]
+        )
+    problems = _schema_problems(doc, kind)
+    if problems:
+        raise InputError(problems)
+    model = DOCUMENT_MODELS[kind]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_pydantic_problems(doc, exc)) from None
+
+
+def sha256_bytes(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def canonical_hash(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def iter_input_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
+    """Expand files and folders (recursively, sorted) into (path, display name)."""
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for sub in sorted(path.rglob("*")):
+                if sub.is_file() and sub.suffix.lower() in EXTENSIONS and not any(
+                    part.startswith(".") for part in sub.relative_to(path).parts
+                ):
+                    yield sub, _display(sub)
+        elif path.is_file():
+            yield path, _display(path)
+        else:
+            raise InputError(
+                [Problem(str(p), "no such file or folder", "check the path", code="not-found")]
+            )
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def load_paths(
+    paths: Sequence[str | Path],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    bundle: Bundle | None = None,
+) -> Bundle:
+    """Load and validate every document under ``paths`` into a bundle.
+
+    All problems in all files are collected before raising ``InputError`` (or ``LimitExceeded``
+    if any of them is a limit).
+    """
+    b = bundle if bundle is not None else Bundle()
+    problems: list[Problem] = []
+    limit_hit = False
+    for path, display in iter_input_files(paths):
+        try:
+            docs, raw = read_documents(path, display, limits)
+        except _Fail as f:
+            problems.append(f.problem)
+            limit_hit = limit_hit or f.limit
+            continue
+        kinds: set[str] = set()
+        for doc in docs:
+            try:
+                model = validate_document(doc)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            if isinstance(model, Report) and len(model.records) > limits.max_records:
+                problems.append(
+                    Problem(
+                        display,
+                        f"report has {len(model.records)} records, over the limit of {limits.max_records}",
+                        f"split the report or raise the limit with {Limits.OPTION['max_records']}",
+                        line=doc.line,
+                        pointer="/records",
+                        code="limit-records",
+                    )
+                )
+                limit_hit = True
+                continue
+            kinds.add(_add_model(b, model, doc, problems))
+        b.inputs.append(
+            InputDigest(path=display, document="+".join(sorted(kinds)) or "none", sha256=sha256_bytes(raw))
+        )
+    if problems:
+        raise (LimitExceeded if limit_hit else InputError)(problems)
+    return b
+
+
+def _add_model(b: Bundle, model: BaseModel, doc: RawDocument, problems: list[Problem]) -> str:
+    if isinstance(model, Commitment):
+        if model.id in b.commitments:
+            problems.append(
+                Problem(
+                    doc.file,
+                    f"commitment {model.id} is also defined in {b.commitment_paths[model.id]}",
+                    "give each commitment a unique id, or pass only one of the two files",
+                    line=doc.line_of("/id"),
+                    pointer="/id",
+                    code="duplicate-id",
+                )
+            )
+        else:
+            b.commitments[model.id] = model
+            b.commitment_paths[model.id] = doc.file
+        return "commitment"
+    if isinstance(model, TreatyState):
+        b.treaties.append((model, doc.file))
+        if b.treaty is None:
+            b.treaty, b.treaty_path = model, doc.file
+        return "treaty"
+    if isinstance(model, Report):
+        raw_records = doc.data.get("records", []) if isinstance(doc.data, dict) else []
+        hashes: dict[str, str] = {}
+        for i, rec in enumerate(raw_records):
+            rid = rec.get("id")
+            if rid in hashes:
+                problems.append(
+                    Problem(
+                        doc.file,
+                        f"record id {rid!r} appears twice in report {model.id}",
+                        "give each record in a report a unique id",
+                        line=doc.line_of(f"/records/{i}/id"),
+                        pointer=f"/records/{i}/id",
+                        code="duplicate-id",
+                    )
+                )
+            hashes[rid] = canonical_hash(rec)
+        b.reports.append(LoadedReport(model, doc.file, hashes))
+        return "report"
+    if isinstance(model, FindingsDocument):
+        b.findings.append((model, doc.file))
+        return "findings"
+    raise AssertionError(type(model))
+
+
+def cross_check(
+    b: Bundle,
+    *,
+    require_treaty: bool = False,
+    known_commitments: Mapping[str, Commitment] | None = None,
+) -> None:
+    """Checks across documents: unique ids, references that must exist, consistent kinds.
+
+    ``known_commitments`` (default: the bundle's) is where commitment references may point.
+    """
+    known = known_commitments if known_commitments is not None else b.commitments
+    problems: list[Problem] = []
+    report_ids: dict[str, str] = {}
+    for lr in b.reports:
+        rid = lr.report.id
+        if rid in report_ids:
+            problems.append(
+                Problem(
+                    lr.path,
+                    f"report id {rid!r} is also used in {report_ids[rid]}",
+                    "give each report a unique id",
+                    pointer="/id",
+                    code="duplicate-id",
+                )
+            )
+        report_ids.setdefault(rid, lr.path)
+    if require_treaty and b.treaty is None:
+        problems.append(
+            Problem(
+                "<inputs>",
+                "no treaty document among the inputs",
+                "add the treaty-state file (document: treaty) to the paths",
+                code="no-treaty",
+            )
+        )
+    for treaty, tp in b.treaties or ([(b.treaty, b.treaty_path or "<treaty>")] if b.treaty else []):
+        for i, cid in enumerate(treaty.commitments):
+            if cid not in known:
+                problems.append(
+                    Problem(
+                        tp,
+                        f"commitment {cid} is in force but not defined",
+                        "add its commitment file, pass --commitments, or remove it from the list",
+                        pointer=f"/commitments/{i}",
+                        code="unknown-commitment",
+                    )
+                )
+        codes = {p.code for p in treaty.parties}
+        for lr in b.reports:
+            for field_name in ("subject_party", "source_party"):
+                code = getattr(lr.report, field_name)
+                if code is not None and code not in codes and treaty.parties:
+                    problems.append(
+                        Problem(
+                            lr.path,
+                            f"{field_name} {code} is not a party of the treaty",
+                            "add the party to the treaty state, or fix the code",
+                            pointer=f"/{field_name}",
+                            code="unknown-party",
+                        )
+                    )
+    # record ids: same id across reports about the same party must be the same kind
+    kinds: dict[tuple[str, str], tuple[str, str]] = {}
+    for lr in b.reports:
+        for i, rec in enumerate(lr.report.records):
+            key = (lr.report.subject_party, rec.id)
+            prev = kinds.get(key)
+            if prev and prev[0] != rec.kind:
+                problems.append(
+                    Problem(
+                        lr.path,
+                        f"record {rec.id} is a {rec.kind} here but a {prev[0]} in {prev[1]}",
+                        "use distinct ids for distinct records",
+                        pointer=f"/records/{i}/kind",
+                        code="kind-conflict",
+                    )
+                )
+            kinds.setdefault(key, (rec.kind, lr.path))
+    # commitments: evidence_from references
+    for cid, c in b.commitments.items():
+        path = b.commitment_paths.get(cid, cid)
+        for j, ref in enumerate(c.verification.evidence_from):
+            if ref not in known:
+                problems.append(
+                    Problem(
+                        path,
+                        f"evidence_from names {ref}, which is not defined",
+                        "name an existing commitment",
+                        pointer=f"/verification/evidence_from/{j}",
+                        code="unknown-commitment",
+                    )
+                )
+    if problems:
+        raise InputError(problems)

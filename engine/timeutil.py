@@ -1,0 +1,104 @@
+"""Calendar arithmetic used by the treaty conventions.
+
+All deadlines are evaluated in UTC. A date-only deadline "not later than D" is met by
+anything on or before 23:59:59 UTC of D. Months are added with the end-of-month clamp:
+
+>>> add_months(date(2028, 8, 31), 6)
+datetime.date(2029, 2, 28)
+>>> add_months(date(2027, 8, 31), 6)
+datetime.date(2028, 2, 29)
+>>> add_working_days(date(2027, 12, 24), 2, holidays=frozenset({date(2027, 12, 27)}))
+datetime.date(2027, 12, 29)
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+EPOCH = date(1970, 1, 1)
+TimeUnit = Literal["days", "hours", "working_days", "months"]
+
+
+def add_months(d: date, months: int) -> date:
+    """Add (or subtract) calendar months, clamping the day to the end of the month."""
+    total = d.year * 12 + (d.month - 1) + months
+    year, month0 = divmod(total, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(d.day, last))
+
+
+def is_working_day(d: date, holidays: frozenset[date]) -> bool:
+    """Monday to Friday, and not a holiday the party declared."""
+    return d.weekday() < 5 and d not in holidays
+
+
+def add_working_days(d: date, n: int, holidays: frozenset[date] = frozenset()) -> date:
+    """The n-th working day after d (d itself is not counted); n < 0 counts backwards."""
+    step = 1 if n >= 0 else -1
+    remaining = abs(n)
+    cur = d
+    while remaining:
+        cur += timedelta(days=step)
+        if is_working_day(cur, holidays):
+            remaining -= 1
+    return cur
+
+
+def working_days_between(start: date, end: date, holidays: frozenset[date]) -> int:
+    """Working days after start up to and including end (0 if end <= start)."""
+    count, cur = 0, start
+    while cur < end:
+        cur += timedelta(days=1)
+        if is_working_day(cur, holidays):
+            count += 1
+    return count
+
+
+def to_utc(ts: datetime) -> datetime:
+    """Convert an aware timestamp to UTC. Naive timestamps are refused by the models."""
+    return ts.astimezone(UTC)
+
+
+def day_number(d: date) -> int:
+    """Days since 1970-01-01: the integer form dates take inside the rules engine."""
+    return (d - EPOCH).days
+
+
+def from_day_number(n: int) -> date:
+    return EPOCH + timedelta(days=n)
+
+
+def epoch_seconds(ts: datetime) -> int:
+    """Whole seconds since the epoch, UTC."""
+    return int(to_utc(ts).timestamp())
+
+
+def utc_date(ts: datetime) -> date:
+    return to_utc(ts).date()
+
+
+def end_of_day(d: date) -> datetime:
+    """23:59:59 UTC of d: the latest moment that still meets "not later than d"."""
+    return datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=UTC)
+
+
+def fmt_ts(ts: datetime) -> str:
+    """Format a timestamp in UTC, to the minute when seconds are zero."""
+    u = to_utc(ts)
+    if u.second == 0:
+        return u.strftime("%Y-%m-%d %H:%M UTC")
+    return u.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def fmt_duration_hours(seconds: int) -> str:
+    hours, rem = divmod(abs(seconds), 3600)
+    minutes = rem // 60
+    sign = "-" if seconds < 0 else ""
+    return f"{sign}{hours}h{minutes:02d}"
+
+
+def sorted_unique(dates: Iterable[date]) -> list[date]:
+    return sorted(set(dates))
