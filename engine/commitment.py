@@ -182,9 +182,9 @@ class Commitment(Doc):
     applicability: Applicability = Applicability()
     """Who is bound; transition for pre-existing situations."""
     verification: Verification = Verification()
-    """How compliance is verified."""
+    """What must be reported to verify the commitment, and which reports show absence."""
     enforcement: Enforcement = Enforcement()
-    """What happens on breach."""
+    """Mechanism, response deadline and sanctions on breach."""
     rules: list[Rule] = Field(default_factory=list)
     """Machine-checkable rules; see ``docs/rules.md``."""
     machine_checkable: Literal["full", "partial", "none"] = "full"

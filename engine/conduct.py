@@ -39,6 +39,7 @@ class Arrangement(RecordBase):
     """An AI co-operation arrangement or membership the party belongs to."""
 
     kind: Literal["arrangement"]
+    """Record kind tag."""
     name: str
     """Name of the arrangement."""
     form: Literal["multilateral", "bilateral"]
@@ -91,6 +92,7 @@ class Facility(RecordBase):
     """A computing facility on the party's territory."""
 
     kind: Literal["facility"]
+    """Record kind tag."""
     name: str
     """Name or designation of the facility."""
     location: str | None = None
@@ -119,6 +121,7 @@ class TrainingRun(RecordBase):
     """A training run under the party's jurisdiction."""
 
     kind: Literal["training_run"]
+    """Record kind tag."""
     developer: str | None = None
     """Who trains the model."""
     planned_start: date
@@ -152,6 +155,7 @@ class Notification(RecordBase):
     """A notification sent by the party (to all parties, the Secretariat or a national authority)."""
 
     kind: Literal["notification"]
+    """Record kind tag."""
     channel: str
     """The commitment it is made under, e.g. ``CB-2``."""
     about: str = Field(pattern=RECORD_ID)
@@ -166,6 +170,7 @@ class AnnualExchange(RecordBase):
     """The CB-1 annual exchange of AI capability information."""
 
     kind: Literal["annual_exchange"]
+    """Record kind tag."""
     valid_for_year: int = Field(ge=2000, le=2200)
     """The year whose 1 January the data is valid for."""
     submitted_at: AwareDatetime
@@ -182,6 +187,7 @@ class Calendar(RecordBase):
     """The CB-3 annual calendar of very large runs planned for the following year."""
 
     kind: Literal["calendar"]
+    """Record kind tag."""
     for_year: int = Field(ge=2000, le=2200)
     """The year the calendar covers."""
     submitted_at: AwareDatetime
@@ -194,6 +200,7 @@ class Measure(RecordBase):
     """A law, regulation or standard the party adopted."""
 
     kind: Literal["measure"]
+    """Record kind tag."""
     title: str
     """Title of the measure."""
     topic: Literal["frontier_safety", "content_labelling", "export_control", "incident_reporting", "other"]
@@ -214,6 +221,7 @@ class ExportControlPolicy(RecordBase):
     """How the party tiers destinations for advanced accelerators and model weights."""
 
     kind: Literal["export_control_policy"]
+    """Record kind tag."""
     effective_from: date
     """Date the policy took effect."""
     tier_bases: list[str] = Field(default_factory=list)
@@ -227,6 +235,7 @@ class Incident(RecordBase):
     """A serious AI incident."""
 
     kind: Literal["incident"]
+    """Record kind tag."""
     aware_at: AwareDatetime
     """When the provider (or authority) became aware of it."""
     reported_at: AwareDatetime | None = None
@@ -245,6 +254,7 @@ class ExplanationRequest(RecordBase):
     """A request to the party for explanation of unusual AI activity, or for clarification."""
 
     kind: Literal["explanation_request"]
+    """Record kind tag."""
     urgency: Literal["unusual_activity", "clarification"]
     """``unusual_activity`` (48-hour reply) or non-urgent ``clarification`` (10 days)."""
     requesting_party: str = Field(pattern=PARTY_CODE)
@@ -257,6 +267,7 @@ class Reply(RecordBase):
     """The party's reply to an explanation request."""
 
     kind: Literal["reply"]
+    """Record kind tag."""
     request: str = Field(pattern=RECORD_ID)
     """Id of the request replied to."""
     sent_at: AwareDatetime
@@ -269,6 +280,7 @@ class Meeting(RecordBase):
     """A risk-reduction meeting requested after an explanation request."""
 
     kind: Literal["meeting"]
+    """Record kind tag."""
     request: str = Field(pattern=RECORD_ID)
     """Id of the explanation request it follows."""
     requested_at: AwareDatetime
@@ -283,6 +295,7 @@ class InspectionRequest(RecordBase):
     """A request to inspect a declared facility of the party."""
 
     kind: Literal["inspection_request"]
+    """Record kind tag."""
     requesting_party: str = Field(pattern=PARTY_CODE)
     """Who asked."""
     facility: str = Field(pattern=RECORD_ID)
@@ -295,6 +308,7 @@ class InspectionAck(RecordBase):
     """Acknowledgement of an inspection request."""
 
     kind: Literal["inspection_ack"]
+    """Record kind tag."""
     request: str = Field(pattern=RECORD_ID)
     """Id of the inspection request."""
     sent_at: AwareDatetime
@@ -305,6 +319,7 @@ class Inspection(RecordBase):
     """An inspection accepted and carried out."""
 
     kind: Literal["inspection"]
+    """Record kind tag."""
     request: str = Field(pattern=RECORD_ID)
     """Id of the inspection request."""
     requesting_party: str = Field(pattern=PARTY_CODE)
@@ -319,6 +334,7 @@ class InspectionRefusal(RecordBase):
     """An inspection request the party refused."""
 
     kind: Literal["inspection_refusal"]
+    """Record kind tag."""
     request: str = Field(pattern=RECORD_ID)
     """Id of the inspection request."""
     requesting_party: str = Field(pattern=PARTY_CODE)
@@ -333,6 +349,7 @@ class Exemption(RecordBase):
     """A temporary exemption invoked for a facility."""
 
     kind: Literal["exemption"]
+    """Record kind tag."""
     facility: str = Field(pattern=RECORD_ID)
     """Id of the facility."""
     invoked_at: AwareDatetime
@@ -345,6 +362,7 @@ class Transfer(RecordBase):
     """An export or import of accelerators or model weights."""
 
     kind: Literal["transfer"]
+    """Record kind tag."""
     direction: Literal["export", "import"]
     """Export or import."""
     counterparty: str = Field(pattern=PARTY_CODE)
@@ -361,6 +379,7 @@ class Holding(RecordBase):
     """National accelerator holdings on a date, compared with the last CB-1 declaration."""
 
     kind: Literal["holding"]
+    """Record kind tag."""
     on: date
     """Date of the count."""
     h100e: float = Field(ge=0)
@@ -373,6 +392,7 @@ class InventoryAccount(RecordBase):
     """TR-3 annual accounts of 3A090-class accelerators, in H100-equivalents."""
 
     kind: Literal["inventory_account"]
+    """Record kind tag."""
     year: int = Field(ge=2000, le=2200)
     """Year accounted for."""
     submitted_at: AwareDatetime
@@ -399,6 +419,7 @@ class ImplementationReport(RecordBase):
     """TR-1 periodic implementation report to the Conference of the Parties."""
 
     kind: Literal["implementation_report"]
+    """Record kind tag."""
     submitted_at: AwareDatetime
     """When it was submitted."""
     commitments_addressed: list[str] = Field(default_factory=list)
@@ -409,6 +430,7 @@ class Registration(RecordBase):
     """TR-2 registration of an arrangement with the Secretariat."""
 
     kind: Literal["registration"]
+    """Record kind tag."""
     arrangement: str = Field(pattern=RECORD_ID)
     """Id of the arrangement registered."""
     event: Literal["signature", "amendment", "termination"]
@@ -421,6 +443,7 @@ class EvidenceRequest(RecordBase):
     """TR-4 request for independent evidence supporting a declaration."""
 
     kind: Literal["evidence_request"]
+    """Record kind tag."""
     claim: str = Field(pattern=RECORD_ID)
     """Id of the record (declaration) to be supported."""
     requested_by: list[str]
@@ -433,6 +456,7 @@ class EvidenceSupplied(RecordBase):
     """Evidence supplied in answer to an evidence request."""
 
     kind: Literal["evidence_supplied"]
+    """Record kind tag."""
     request: str = Field(pattern=RECORD_ID)
     """Id of the evidence request."""
     supplied_at: AwareDatetime

@@ -119,6 +119,6 @@ class FindingsDocument(Doc):
     inputs: list[InputDigest]
     """Every input document with its sha256."""
     summary: Summary
-    """Counts per status."""
+    """Number of findings per status."""
     findings: list[Finding]
     """Findings, sorted by party, commitment and subject."""

@@ -187,27 +187,11 @@ def _ptr_escape(part: str | int) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
 
 
-def _yaml_to_python(
-    node: yaml.Node, file: str, limits: Limits, lines: dict[str, int] | None
-) -> Any:
-    """Build plain Python data from a composed YAML node, enforcing the limits."""
-    budget = [limits.max_nodes]
+def _expanded_size(node: yaml.Node, file: str, limits: Limits) -> int:
+    """Values the node stands for once aliases are expanded (memoised: cheap for alias bombs)."""
+    memo: dict[int, int] = {}
 
-    def build(n: yaml.Node, ptr: str, depth: int) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise _Fail(
-                Problem(
-                    file,
-                    f"more than {limits.max_nodes} values after expanding YAML aliases "
-                    "(an alias bomb?)",
-                    f"remove the aliases or raise the limit with {Limits.OPTION['max_nodes']}",
-                    line=n.start_mark.line + 1,
-                    pointer=ptr,
-                    code="limit-nodes",
-                ),
-                limit=True,
-            )
+    def size(n: yaml.Node, depth: int, ptr: str) -> int:
         if depth > limits.max_depth:
             raise _Fail(
                 Problem(
@@ -220,6 +204,45 @@ def _yaml_to_python(
                 ),
                 limit=True,
             )
+        key = id(n)
+        if key in memo:
+            return memo[key]
+        memo[key] = 0  # a recursive alias counts as nothing more: it is refused when built
+        total = 1
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                total += size(v, depth + 1, f"{ptr}/{_ptr_escape(str(k.value))}")
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                total += size(v, depth + 1, f"{ptr}/{i}")
+        memo[key] = total
+        if total > limits.max_nodes:
+            raise _Fail(
+                Problem(
+                    file,
+                    f"more than {limits.max_nodes} values after expanding YAML aliases "
+                    "(an alias bomb?)",
+                    f"remove the aliases or raise the limit with {Limits.OPTION['max_nodes']}",
+                    line=n.start_mark.line + 1,
+                    pointer=ptr,
+                    code="limit-nodes",
+                ),
+                limit=True,
+            )
+        return total
+
+    return size(node, 0, "")
+
+
+def _yaml_to_python(
+    node: yaml.Node, file: str, limits: Limits, lines: dict[str, int] | None
+) -> Any:
+    """Build plain Python data from a composed YAML node, enforcing the limits."""
+    _expanded_size(node, file, limits)
+    constructor = _Loader("")
+    on_path: set[int] = set()
+
+    def build(n: yaml.Node, ptr: str, depth: int) -> Any:
         if lines is not None:
             lines.setdefault(ptr, n.start_mark.line + 1)
         if n.tag not in _ALLOWED_TAGS:
@@ -233,47 +256,25 @@ def _yaml_to_python(
                     code="yaml-tag",
                 )
             )
-        if isinstance(n, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for k, v in n.value:
-                if not isinstance(k, yaml.ScalarNode):
-                    raise _Fail(
-                        Problem(
-                            file,
-                            "a mapping key is not a plain string",
-                            "use plain text keys",
-                            line=k.start_mark.line + 1,
-                            pointer=ptr,
-                            code="yaml-key",
-                        )
+        if isinstance(n, yaml.MappingNode | yaml.SequenceNode):
+            if id(n) in on_path:
+                raise _Fail(
+                    Problem(
+                        file,
+                        "a YAML alias refers to itself (a recursive structure)",
+                        "remove the recursive alias",
+                        line=n.start_mark.line + 1,
+                        pointer=ptr,
+                        code="yaml-recursive",
                     )
-                key = str(k.value)
-                if key == "<<":
-                    raise _Fail(
-                        Problem(
-                            file,
-                            "YAML merge keys ('<<') are not allowed",
-                            "write the keys out in full",
-                            line=k.start_mark.line + 1,
-                            pointer=ptr,
-                            code="yaml-merge",
-                        )
-                    )
-                if key in out:
-                    raise _Fail(
-                        Problem(
-                            file,
-                            f"duplicate key {key!r}",
-                            "keep one of the two entries: YAML would silently drop the first",
-                            line=k.start_mark.line + 1,
-                            pointer=f"{ptr}/{_ptr_escape(key)}",
-                            code="duplicate-key",
-                        )
-                    )
-                out[key] = build(v, f"{ptr}/{_ptr_escape(key)}", depth + 1)
-            return out
-        if isinstance(n, yaml.SequenceNode):
-            return [build(v, f"{ptr}/{i}", depth + 1) for i, v in enumerate(n.value)]
+                )
+            on_path.add(id(n))
+            try:
+                if isinstance(n, yaml.SequenceNode):
+                    return [build(v, f"{ptr}/{i}", depth + 1) for i, v in enumerate(n.value)]
+                return build_map(n, ptr, depth)
+            finally:
+                on_path.discard(id(n))
         assert isinstance(n, yaml.ScalarNode)
         if len(n.value) > limits.max_string:
             raise _Fail(
@@ -287,11 +288,7 @@ def _yaml_to_python(
                 ),
                 limit=True,
             )
-        loader = _Loader("")
-        try:
-            value = loader.construct_object(n, deep=True)
-        finally:
-            loader.dispose()
+        value = constructor.construct_object(n, deep=True)
         if isinstance(value, float) and not math.isfinite(value):
             raise _Fail(
                 Problem(
@@ -305,7 +302,50 @@ def _yaml_to_python(
             )
         return value
 
-    return build(node, "", 0)
+    def build_map(n: yaml.MappingNode, ptr: str, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in n.value:
+            if not isinstance(k, yaml.ScalarNode) or k.tag not in _ALLOWED_TAGS:
+                raise _Fail(
+                    Problem(
+                        file,
+                        "a mapping key is not a plain string",
+                        "use plain text keys",
+                        line=k.start_mark.line + 1,
+                        pointer=ptr,
+                        code="yaml-key",
+                    )
+                )
+            key = str(k.value)
+            if key == "<<":
+                raise _Fail(
+                    Problem(
+                        file,
+                        "YAML merge keys ('<<') are not allowed",
+                        "write the keys out in full",
+                        line=k.start_mark.line + 1,
+                        pointer=ptr,
+                        code="yaml-merge",
+                    )
+                )
+            if key in out:
+                raise _Fail(
+                    Problem(
+                        file,
+                        f"duplicate key {key!r}",
+                        "keep one of the two entries: YAML would silently drop the first",
+                        line=k.start_mark.line + 1,
+                        pointer=f"{ptr}/{_ptr_escape(key)}",
+                        code="duplicate-key",
+                    )
+                )
+            out[key] = build(v, f"{ptr}/{_ptr_escape(key)}", depth + 1)
+        return out
+
+    try:
+        return build(node, "", 0)
+    finally:
+        constructor.dispose()
 
 
 def _yaml_documents(text: str, file: str, limits: Limits, want_lines: bool) -> list[tuple[Any, dict[str, int]]]:
@@ -334,6 +374,16 @@ def _yaml_documents(text: str, file: str, limits: Limits, want_lines: bool) -> l
     except yaml.YAMLError as exc:
         raise _Fail(
             Problem(file, f"malformed YAML: {exc}", "fix the syntax", code="yaml-syntax")
+        ) from None
+    except RecursionError:
+        raise _Fail(
+            Problem(
+                file,
+                f"nested deeper than {limits.max_depth} levels",
+                f"flatten the document or raise the limit with {Limits.OPTION['max_depth']}",
+                code="limit-depth",
+            ),
+            limit=True,
         ) from None
     finally:
         loader.dispose()
@@ -595,6 +645,10 @@ def _schema_problems(doc: RawDocument, document: str) -> list[Problem]:
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         for e in _leaf_errors(err, doc.data):
             ptr = "".join(f"/{_ptr_escape(p)}" for p in e.absolute_path)
+            if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+                extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
+                if extra:
+                    ptr += f"/{_ptr_escape(extra[0])}"
             msg, fix = _describe(e)
             problems.append(Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code="schema"))
         if len(problems) >= 50:
@@ -636,6 +690,15 @@ def _leaf_errors(err: jsonschema.ValidationError, data: Any) -> list[jsonschema.
     # pick the branch with the fewest errors that go deepest
     best = min(branches.values(), key=lambda subs: (len(subs), -max(len(s.path) for s in subs)))
     if all(len(s.relative_path) == 0 and s.validator == "type" for s in best):
+        wanted = [
+            s.validator_value
+            for subs in branches.values()
+            for s in subs
+            if s.validator == "type" and s.validator_value != "null"
+        ]
+        if wanted:
+            err.validator = "type"
+            err.validator_value = " or ".join(dict.fromkeys(str(w) for w in wanted))
         return [err]
     out2: list[jsonschema.ValidationError] = []
     for s in best:

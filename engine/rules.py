@@ -240,6 +240,7 @@ class ClassifyRule(RuleBase):
     """Every selected record gets the first matching case's outcome, else ``otherwise``."""
 
     type: Literal["classify"] = "classify"
+    """Rule type tag."""
     subject: Selector
     """The records judged."""
     counts: list[CountSpec] = Field(default_factory=list)
@@ -292,6 +293,7 @@ class DeadlineRule(RuleBase):
     """Each trigger needs a correlated fulfilling record by the strictest applicable deadline."""
 
     type: Literal["deadline"] = "deadline"
+    """Rule type tag."""
     trigger: Selector
     """The records that start the obligation."""
     fulfil: Fulfil
@@ -330,6 +332,7 @@ class PeriodicRule(RuleBase):
     """A submission is due on a schedule from the party's entry into force."""
 
     type: Literal["periodic"] = "periodic"
+    """Rule type tag."""
     submission: Selector
     """The records that count as the submission."""
     at: str

@@ -1,0 +1,623 @@
+"""Hypothesis strategies for the differential test: random, schema-valid inputs.
+
+``bundles()`` draws ``(treaty, commitments, reports, as_of)``:
+
+* 1-4 parties with random entry into force (sometimes none), withdrawal notices (with and without
+  an explicit effective date) and declared holidays;
+* 1-4 commitments with random ``classify``, ``deadline`` and ``periodic`` rules over the record
+  kinds training_run, notification, incident, arrangement, inspection_refusal, inspection and
+  annual_exchange: every comparison op, nesting of all/any/not/at_least, counts, derive,
+  parameters (strict and inclusive thresholds, validity windows with gaps), scopes for acts and
+  continuing situations, transitions, corroboration, sanctions and evidence_from;
+* reports from every source about a small pool of record ids, so the same record often comes
+  from several sources with disagreeing values, and corrections from the same source;
+* an as-of date.
+
+Dates and numbers come from small pools around a few key dates and figures so that boundaries
+(equal thresholds, a deadline met on its last day, a due date equal to the as-of date) are hit
+often.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+from engine.commitment import Commitment, TreatyState
+from engine.conduct import Report
+
+CODES = ["AAA", "BBB", "CCC", "DDD"]
+OUTSIDER = "EEE"  # a State that is not a party: reports about it must be ignored
+KEY_DATES = [
+    date(2027, 12, 31),
+    date(2028, 1, 1),
+    date(2028, 1, 19),
+    date(2028, 2, 28),
+    date(2028, 2, 29),
+    date(2028, 3, 1),
+    date(2028, 6, 30),
+    date(2028, 12, 15),
+    date(2029, 1, 1),
+    date(2029, 2, 28),
+    date(2029, 12, 15),
+    date(2030, 1, 1),
+]
+ZONES = [timezone.utc, timezone(timedelta(hours=9)), timezone(timedelta(hours=-5)), timezone(timedelta(hours=2))]
+TIMES = [time(0, 0, 0), time(0, 0, 1), time(10, 0, 0), time(12, 0, 0), time(23, 0, 0), time(23, 59, 59)]
+NUMS = [0, 1, 2, 3, 3.5, 4, 5]
+LEVELS = ["self", "open_source", "other_party", "secretariat", "inspection"]
+STATUSES = ["breach", "gap", "compliant", "not_applicable"]
+FLAGS = [
+    "late",
+    "missing",
+    "missing_report",
+    "uncorroborated",
+    "contradictory",
+    "pending_determination",
+    "not_yet_due",
+    "transition",
+    "unverifiable",
+    "insufficient_detail",
+    "anomaly",
+    "verification_denied",
+    "pattern_below_threshold",
+    "quota_exhausted",
+]
+
+# ----------------------------------------------------------------------------------------------
+# Basic values
+# ----------------------------------------------------------------------------------------------
+
+days = st.builds(lambda k, d: k + timedelta(days=d), st.sampled_from(KEY_DATES), st.integers(-3, 3))
+
+
+@st.composite
+def timestamps(draw: Any) -> datetime:
+    """An instant near a key date (often at 00:00:00 or 23:59:59 UTC), written in some zone."""
+    d = draw(days)
+    t = draw(st.sampled_from(TIMES))
+    utc = datetime.combine(d, t, tzinfo=timezone.utc) + timedelta(hours=draw(st.sampled_from([0, 0, 0, 1, -1, 48])))
+    return utc.astimezone(draw(st.sampled_from(ZONES)))
+
+
+def sublists(items: list[str], max_size: int = 3) -> st.SearchStrategy[list[str]]:
+    if not items:
+        return st.just([])
+    return st.lists(st.sampled_from(items), max_size=max_size, unique=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# The record kinds used: field -> (category, value strategy, required)
+# ----------------------------------------------------------------------------------------------
+
+TRIGGER_IDS = ["tr1", "tr2", "in1", "in2", "ar1", "rf1"]
+REQUEST_IDS = ["q1", "q2", "q3"]
+SEVERITY = ["serious", "critical_infrastructure", "widespread", "death"]
+DOMAINS = ["compute", "models", "data", "standards", "cloud", "military"]
+
+FieldSpec = tuple[str, st.SearchStrategy[Any], bool]
+
+FIELDS: dict[str, dict[str, FieldSpec]] = {
+    "training_run": {
+        "developer": ("str", st.sampled_from(["Lab", "Other"]), False),
+        "planned_start": ("date", days, True),
+        "actual_start": ("date", days, False),
+        "compute_lower_flop": ("num", st.sampled_from(NUMS), False),
+        "compute_upper_flop": ("num", st.sampled_from(NUMS), False),
+        "actual_flop": ("num", st.sampled_from(NUMS), False),
+        "biological_data": ("bool", st.booleans(), False),
+        "threshold_known_on": ("date", days, False),
+        "excess_known_at": ("ts", timestamps(), False),
+    },
+    "notification": {
+        "channel": ("str", st.sampled_from(["AB-1", "AB-2", "CB-1"]), True),
+        "about": ("str", st.sampled_from(TRIGGER_IDS), True),
+        "sent_at": ("ts", timestamps(), True),
+        "recipients": ("list", sublists(["all", "secretariat"]), False),
+    },
+    "incident": {
+        "aware_at": ("ts", timestamps(), True),
+        "reported_at": ("ts", timestamps(), False),
+        "severity_classes": ("list", sublists(SEVERITY), True),
+        "cross_border": ("bool", st.booleans(), False),
+        "imminent_risk": ("bool", st.booleans(), False),
+        "affected_parties": ("list", sublists(CODES), False),
+    },
+    "arrangement": {
+        "name": ("str", st.sampled_from(["Pact", "Bloc"]), True),
+        "form": ("str", st.sampled_from(["multilateral", "bilateral"]), True),
+        "counterpart": ("str", st.sampled_from(CODES), False),
+        "members": ("list", sublists(CODES), False),
+        "domains": ("list", sublists(DOMAINS), False),
+        "signed_on": ("date", days, True),
+        "terminated_on": ("date", days, False),
+        "accession": ("str", st.sampled_from(["open", "closed", "conditional"]), False),
+        "exclusivity_clause": ("bool", st.booleans(), False),
+        "share_members_in_gp_defence_treaty": ("num", st.sampled_from([0, 0.25, 0.5, 1]), False),
+        "oldest_pending_accession_days": ("num", st.sampled_from([0, 30, 90, 180]), False),
+    },
+    "inspection_refusal": {
+        "request": ("str", st.sampled_from(REQUEST_IDS), True),
+        "requesting_party": ("str", st.sampled_from(CODES), True),
+        "refused_at": ("ts", timestamps(), True),
+        "grounds": ("str", st.sampled_from(["quota", "safety"]), False),
+    },
+    "inspection": {
+        "request": ("str", st.sampled_from(REQUEST_IDS), True),
+        "requesting_party": ("str", st.sampled_from(CODES), True),
+        "access_granted_at": ("ts", timestamps(), True),
+        "hours_on_site": ("num", st.sampled_from([0, 8, 24, 48]), False),
+    },
+    "annual_exchange": {
+        "valid_for_year": ("num", st.integers(2027, 2031), True),
+        "submitted_at": ("ts", timestamps(), True),
+        "facilities_declared": ("num", st.integers(0, 3), False),
+        "holdings_h100e": ("num", st.sampled_from(NUMS), False),
+    },
+}
+KINDS = list(FIELDS)
+IDS = {
+    "training_run": ["tr1", "tr2"],
+    "notification": ["n1", "n2", "n3"],
+    "incident": ["in1", "in2"],
+    "arrangement": ["ar1", "ar2"],
+    "inspection_refusal": ["rf1", "rf2"],
+    "inspection": ["is1", "is2", "is3", "is4"],
+    "annual_exchange": ["ax1", "ax2", "ax3"],
+}
+ALL_IDS = [(k, i) for k, ids in IDS.items() for i in ids]
+
+
+def fields_of(kind: str, cats: tuple[str, ...], derived: bool = False) -> list[str]:
+    names = [n for n, (c, _, _) in FIELDS[kind].items() if c in cats]
+    if derived and "num" in cats:
+        names.append("dv")
+    if "str" in cats:
+        names.append("id")
+    return names
+
+
+def fix_record(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
+    if kind == "training_run":
+        lo, hi = rec.get("compute_lower_flop"), rec.get("compute_upper_flop")
+        if lo is not None and hi is not None and lo > hi:
+            rec["compute_lower_flop"], rec["compute_upper_flop"] = hi, lo
+    return rec
+
+
+@st.composite
+def record(draw: Any, kind: str, rid: str) -> dict[str, Any]:
+    rec: dict[str, Any] = {"kind": kind, "id": rid}
+    for name, (_cat, values, required) in FIELDS[kind].items():
+        if required or draw(st.integers(0, 2)) == 0:
+            rec[name] = draw(values)
+    return fix_record(kind, rec)
+
+
+@st.composite
+def variant(draw: Any, kind: str, base: dict[str, Any]) -> dict[str, Any]:
+    """What one source says about a record: usually the same, sometimes different or silent."""
+    rec = dict(base)
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 1, 2]))):
+        name = draw(st.sampled_from(sorted(FIELDS[kind])))
+        _cat, values, required = FIELDS[kind][name]
+        if not required and draw(st.integers(0, 2)) == 0:
+            rec.pop(name, None)
+        else:
+            rec[name] = draw(values)
+    return fix_record(kind, rec)
+
+
+# ----------------------------------------------------------------------------------------------
+# Parameters
+# ----------------------------------------------------------------------------------------------
+
+
+@st.composite
+def windowed(draw: Any, values: st.SearchStrategy[Any]) -> dict[str, Any]:
+    """A plain value, or versions over validity windows (sometimes leaving a gap)."""
+    shape = draw(st.sampled_from(["plain", "plain", "two", "late_start", "gap"]))
+    cut = draw(days)
+    if shape == "plain":
+        return {"value": draw(values)}
+    if shape == "two":
+        return {"versions": [{"value": draw(values), "valid_to": cut}, {"value": draw(values), "valid_from": cut}]}
+    if shape == "late_start":
+        return {"versions": [{"value": draw(values), "valid_from": cut}]}
+    later = cut + timedelta(days=draw(st.integers(1, 200)))
+    return {"versions": [{"value": draw(values), "valid_to": cut}, {"value": draw(values), "valid_from": later}]}
+
+
+@st.composite
+def commitment_parameters(draw: Any, codes: list[str]) -> dict[str, Any]:
+    return {
+        "thr": {"comparison": draw(st.sampled_from(["strict", "inclusive"])), "unit": "FLOP", **draw(windowed(st.sampled_from([2, 3, 4])))},
+        "lim": draw(windowed(st.sampled_from(NUMS))),
+        "codes": {"value": draw(sublists(CODES))},
+        "days_n": {"unit": "days", **draw(windowed(st.sampled_from([0, 1, 2, 10, 42])))},
+        "quota": {"value": draw(st.integers(0, 3))},
+        "interval": {"value": draw(st.sampled_from([1, 6, 12, 24]))},
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Conditions
+# ----------------------------------------------------------------------------------------------
+
+
+def literal(draw: Any, kind: str, name: str) -> Any:
+    """A literal for comparison with field ``name`` (dates and timestamps as ISO strings)."""
+    if name == "dv":
+        return draw(st.sampled_from(NUMS))
+    if name == "id":
+        return draw(st.sampled_from(IDS[kind] + TRIGGER_IDS))
+    cat, values, _ = FIELDS[kind][name]
+    if cat == "date":
+        return draw(values).isoformat()
+    if cat == "ts":
+        if draw(st.booleans()):
+            return draw(days).isoformat()
+        return draw(values).isoformat()
+    if cat == "list":
+        return draw(st.sampled_from(CODES + SEVERITY + DOMAINS + ["all"]))
+    return draw(values)
+
+
+def category(kind: str, name: str) -> str:
+    if name == "dv":
+        return "num"
+    if name == "id":
+        return "str"
+    return FIELDS[kind][name][0]
+
+
+@st.composite
+def compare(draw: Any, kind: str, derived: bool) -> dict[str, Any]:
+    names = sorted(FIELDS[kind]) + ["id"] + (["dv"] if derived else [])
+    name = draw(st.sampled_from(names))
+    cat = category(kind, name)
+    ops = ["exists", "absent"]
+    if cat == "num":
+        ops += ["eq", "ne", "gt", "ge", "lt", "le", "meets", "below"]
+    elif cat in ("date", "ts"):
+        ops += ["eq", "ne", "gt", "ge", "lt", "le"]
+    elif cat == "bool":
+        ops += ["eq", "ne"]
+    elif cat == "str":
+        ops += ["eq", "ne", "in", "not_in"]
+    elif cat == "list":
+        ops += ["contains", "contains_all", "contains_any"]
+    op = draw(st.sampled_from(ops))
+    if op in ("exists", "absent"):
+        return {"field": name, "op": op}
+    if op in ("meets", "below"):
+        return {"field": name, "op": op, "value": {"param": draw(st.sampled_from(["thr", "thr", "gthr"]))}}
+    if op in ("in", "not_in"):
+        if draw(st.integers(0, 3)) == 0:
+            return {"field": name, "op": op, "value": {"param": draw(st.sampled_from(["codes", "gp"]))}}
+        vals = draw(st.lists(st.just(None), min_size=0, max_size=3))
+        return {"field": name, "op": op, "value": sorted({str(literal(draw, kind, name)) for _ in vals})}
+    if op in ("contains_all", "contains_any"):
+        return {"field": name, "op": op, "value": sorted({literal(draw, kind, name) for _ in range(draw(st.integers(0, 3)))})}
+    # Sometimes compare with a parameter or with another field of the same category.
+    choice = draw(st.integers(0, 5))
+    if cat == "num" and choice == 0:
+        return {"field": name, "op": op, "value": {"param": draw(st.sampled_from(["lim", "thr"]))}}
+    if choice == 1:
+        same_cat = [n for n in names if category(kind, n) == cat or {category(kind, n), cat} == {"date", "ts"}]
+        return {"field": name, "op": op, "value": {"field": draw(st.sampled_from(same_cat))}}
+    if cat == "num" and choice == 2:
+        other = draw(st.sampled_from(fields_of(kind, ("num",), derived)))
+        return {"field": name, "op": op, "value": {"op": "add", "args": [{"field": other}, draw(st.sampled_from([0, 1]))]}}
+    return {"field": name, "op": op, "value": literal(draw, kind, name)}
+
+
+@st.composite
+def condition(draw: Any, kind: str, depth: int, derived: bool = False, counts: tuple[str, ...] = ()) -> dict[str, Any]:
+    leaves = [compare(kind, derived)]
+    if counts:
+        leaves.append(
+            st.builds(
+                lambda c, op, v: {"count": c, "op": op, "value": v},
+                st.sampled_from(counts),
+                st.sampled_from(["eq", "ne", "gt", "ge", "lt", "le"]),
+                st.one_of(st.integers(0, 3), st.just({"param": "quota"})),
+            )
+        )
+    leaf = st.one_of(*leaves)
+    if depth <= 0:
+        return draw(leaf)
+    shape = draw(st.sampled_from(["leaf", "leaf", "all", "any", "not", "at_least"]))
+    if shape == "leaf":
+        return draw(leaf)
+    sub = condition(kind, depth - 1, derived, counts)
+    if shape == "not":
+        return {"not": draw(sub)}
+    items = draw(st.lists(sub, min_size=1, max_size=3))
+    if shape == "at_least":
+        return {"at_least": draw(st.integers(1, len(items))), "of": items}
+    return {shape: items}
+
+
+# ----------------------------------------------------------------------------------------------
+# Rules
+# ----------------------------------------------------------------------------------------------
+
+
+@st.composite
+def outcome(draw: Any) -> dict[str, Any]:
+    return {"status": draw(st.sampled_from(STATUSES)), "flags": draw(sublists(FLAGS, 2))}
+
+
+@st.composite
+def scope(draw: Any, kind: str) -> dict[str, Any] | None:
+    shape = draw(st.sampled_from(["none", "event", "event", "situation"]))
+    temporal = fields_of(kind, ("date", "ts"))
+    if shape == "none" or not temporal:
+        return None
+    if shape == "event":
+        return {"event": draw(st.sampled_from(temporal))}
+    dates = fields_of(kind, ("date",)) or temporal
+    start = draw(st.sampled_from(dates))
+    out = {"start": start}
+    ends = [f for f in temporal if f != start]
+    if ends and draw(st.booleans()):
+        out["end"] = draw(st.sampled_from(ends))
+    return out
+
+
+@st.composite
+def derive(draw: Any, kind: str) -> dict[str, Any]:
+    nums = fields_of(kind, ("num",))
+    if not nums or draw(st.booleans()):
+        return {}
+    op = draw(st.sampled_from(["add", "sub", "mul", "div", "abs", "min", "max", "coalesce"]))
+    args: list[Any] = [{"field": draw(st.sampled_from(nums))}]
+    if op != "abs":
+        args.append(draw(st.one_of(st.sampled_from([0, 1, 2]), st.just({"field": draw(st.sampled_from(nums))}), st.just({"param": "lim"}))))
+    return {"dv": {"op": op, "args": args}}
+
+
+def common(draw: Any, rid: str, kind: str, derived: dict[str, Any]) -> dict[str, Any]:
+    optional = [n for n, (_c, _v, req) in FIELDS[kind].items() if not req] + (["dv"] if derived else [])
+    out: dict[str, Any] = {
+        "id": rid,
+        "clause": f"clause of {rid}",
+        "derive": derived,
+        "requires": draw(st.lists(st.sampled_from(optional), max_size=1, unique=True)) if optional else [],
+        "corroboration": draw(st.sampled_from(["none", "none", "flag", "required"])),
+    }
+    sc = draw(scope(kind))
+    if sc is not None:
+        out["scope"] = sc
+    return out
+
+
+@st.composite
+def classify_rule(draw: Any, rid: str) -> dict[str, Any]:
+    kind = draw(st.sampled_from(KINDS))
+    derived = draw(derive(kind))
+    counts = []
+    if draw(st.integers(0, 2)) == 0:
+        ckind = draw(st.sampled_from(KINDS))
+        spec: dict[str, Any] = {"name": "n", "kind": ckind}
+        if draw(st.booleans()):
+            spec["where"] = draw(condition(ckind, 0))
+        for cat in ("str", "num"):
+            mine = fields_of(ckind, (cat,))
+            theirs = fields_of(kind, (cat,))
+            if mine and theirs and draw(st.booleans()):
+                spec["same"] = {draw(st.sampled_from(mine)): draw(st.sampled_from(theirs))}
+                break
+        t_mine, t_theirs = fields_of(ckind, ("date", "ts")), fields_of(kind, ("date", "ts"))
+        if t_mine and t_theirs:
+            if draw(st.booleans()):
+                spec["same_year"] = [draw(st.sampled_from(t_mine)), draw(st.sampled_from(t_theirs))]
+            if draw(st.booleans()):
+                spec["before"] = [draw(st.sampled_from(t_mine)), draw(st.sampled_from(t_theirs))]
+        counts.append(spec)
+    names = tuple(c["name"] for c in counts)
+    rule = {
+        "type": "classify",
+        **common(draw, rid, kind, derived),
+        "subject": {"kind": kind},
+        "counts": counts,
+        "cases": [
+            {"when": draw(condition(kind, 2, bool(derived), names)), **draw(outcome())}
+            for _ in range(draw(st.integers(1, 3)))
+        ],
+        "otherwise": draw(outcome()),
+    }
+    if draw(st.booleans()):
+        rule["subject"]["where"] = draw(condition(kind, 1, bool(derived)))
+    return rule
+
+
+DEADLINE_SHAPES = [
+    # (trigger kind, fulfilment kind, match, fulfilment at, anchors)
+    ("training_run", "notification", {"about": "id"}, "sent_at", ["planned_start", "threshold_known_on", "excess_known_at"]),
+    ("incident", "notification", {"about": "id"}, "sent_at", ["aware_at", "reported_at"]),
+    ("arrangement", "notification", {"about": "id"}, "sent_at", ["signed_on", "terminated_on"]),
+    ("inspection_refusal", "notification", {"about": "id"}, "sent_at", ["refused_at"]),
+    ("inspection", "inspection_refusal", {"request": "request"}, "refused_at", ["access_granted_at"]),
+]
+
+
+@st.composite
+def deadline_rule(draw: Any, rid: str) -> dict[str, Any]:
+    kind, fkind, match, at, anchors = draw(st.sampled_from(DEADLINE_SHAPES))
+    derived = draw(derive(kind))
+    deadlines = []
+    for _ in range(draw(st.integers(1, 3))):
+        d: dict[str, Any] = {
+            "anchor": draw(st.sampled_from(anchors)),
+            "offset": {
+                "amount": draw(st.one_of(st.sampled_from([0, 1, 2, 3, 10, 42, 48]), st.just({"param": "days_n"}))),
+                "unit": draw(st.sampled_from(["days", "hours", "working_days", "months"])),
+            },
+            "direction": draw(st.sampled_from(["after", "after", "before"])),
+        }
+        if draw(st.integers(0, 2)) == 0:
+            d["when"] = draw(condition(kind, 1, bool(derived)))
+        deadlines.append(d)
+    fulfil: dict[str, Any] = {"kind": fkind, "match": match, "at": at}
+    if draw(st.integers(0, 2)) == 0:
+        fulfil["where"] = draw(condition(fkind, 1))
+    rule = {
+        "type": "deadline",
+        **common(draw, rid, kind, derived),
+        "trigger": {"kind": kind},
+        "fulfil": fulfil,
+        "deadlines": deadlines,
+    }
+    if draw(st.booleans()):
+        rule["trigger"]["where"] = draw(condition(kind, 1, bool(derived)))
+    if draw(st.integers(0, 3)) == 0:
+        rule["on_late"] = draw(outcome())
+    if draw(st.integers(0, 3)) == 0:
+        rule["on_missing"] = draw(outcome())
+    return rule
+
+
+@st.composite
+def periodic_rule(draw: Any, rid: str) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["annual_exchange", "annual_exchange", "notification"]))
+    if draw(st.booleans()):
+        schedule: dict[str, Any] = {"every": "year", "month": draw(st.sampled_from([1, 2, 6, 12])), "day": draw(st.sampled_from([1, 15, 28, 29, 31]))}
+    else:
+        schedule = {"every": "months", "months": draw(st.one_of(st.sampled_from([1, 6, 12, 24]), st.just({"param": "interval"})))}
+    rule: dict[str, Any] = {
+        "type": "periodic",
+        "id": rid,
+        "clause": f"clause of {rid}",
+        "corroboration": draw(st.sampled_from(["none", "none", "flag", "required"])),
+        "submission": {"kind": kind},
+        "at": "submitted_at" if kind == "annual_exchange" else "sent_at",
+        "schedule": schedule,
+    }
+    if kind == "annual_exchange" and draw(st.booleans()):
+        rule["cycle_field"] = "valid_for_year"
+        rule["cycle_offset"] = draw(st.sampled_from([0, 1]))
+    if kind == "notification" and draw(st.booleans()):
+        rule["submission"]["where"] = {"field": "channel", "op": "eq", "value": rid.split(".")[0]}
+    if draw(st.integers(0, 3)) == 0:
+        rule["on_late"] = draw(outcome())
+    if draw(st.integers(0, 3)) == 0:
+        rule["on_missing"] = draw(outcome())
+    return rule
+
+
+@st.composite
+def commitment(draw: Any, cid: str, others: list[str], codes: list[str]) -> Commitment:
+    rules = []
+    for i in range(draw(st.integers(0, 3))):
+        make = draw(st.sampled_from([classify_rule, deadline_rule, periodic_rule]))
+        rules.append(draw(make(f"{cid}.R{i + 1}")))
+    doc: dict[str, Any] = {
+        "document": "commitment",
+        "id": cid,
+        "title": cid,
+        "category": "general",
+        "modality": "obligation",
+        "severity": "medium",
+        "text": [{"lang": "en", "text": "The Parties shall ..."}],
+        "parameters": draw(commitment_parameters(codes)),
+        "rules": rules,
+        "verification": {"evidence_from": draw(sublists(others, 2))},
+        "enforcement": {"sanction_available": draw(st.booleans())},
+    }
+    if draw(st.booleans()):
+        doc["enforcement"]["sanction_from"] = draw(days)
+    applicability: dict[str, Any] = {}
+    if draw(st.integers(0, 3)) == 0:
+        applicability["parties"] = draw(sublists(codes, 4))
+    if draw(st.booleans()):
+        applicability["transition"] = {"months": draw(st.sampled_from([0, 1, 6, 12, 24]))}
+    doc["applicability"] = applicability
+    return Commitment.model_validate(doc)
+
+
+# ----------------------------------------------------------------------------------------------
+# Parties, treaty, reports
+# ----------------------------------------------------------------------------------------------
+
+
+@st.composite
+def party(draw: Any, code: str) -> dict[str, Any]:
+    p: dict[str, Any] = {"code": code, "name": f"State {code}", "holidays": draw(st.lists(days, max_size=3, unique=True))}
+    if draw(st.integers(0, 5)) == 0:
+        return p
+    eif = draw(days)
+    p["entry_into_force"] = eif
+    if draw(st.integers(0, 2)) == 0:
+        notice = eif + timedelta(days=draw(st.integers(0, 400)))
+        p["withdrawal_notice_on"] = notice
+        if draw(st.booleans()):
+            p["withdrawal_effective_on"] = notice + timedelta(days=draw(st.integers(0, 200)))
+    return p
+
+
+@st.composite
+def reports(draw: Any, codes: list[str]) -> list[Report]:
+    subjects = codes + [OUTSIDER]
+    base: dict[tuple[str, str, str], dict[str, Any]] = {}
+    out = []
+    for i in range(draw(st.integers(0, 7))):
+        subject = draw(st.sampled_from(subjects))
+        source = draw(st.sampled_from(LEVELS))
+        items = draw(st.lists(st.sampled_from(ALL_IDS), max_size=5, unique=True))
+        records = []
+        for kind, rid in items:
+            key = (subject, kind, rid)
+            if key not in base:
+                base[key] = draw(record(kind, rid))
+            records.append(draw(variant(kind, base[key])))
+        doc: dict[str, Any] = {
+            "document": "report",
+            "id": f"r{i}",
+            "source": source,
+            "subject_party": subject,
+            "period": {"start": "2027-01-01", "end": "2030-12-31"},
+            "submitted_at": draw(timestamps()),
+            "records": records,
+        }
+        if source == "other_party" or draw(st.integers(0, 4)) == 0:
+            doc["source_party"] = draw(st.sampled_from(codes + [OUTSIDER]))
+        if draw(st.integers(0, 4)) == 0:
+            doc["evidence_level"] = draw(st.sampled_from(LEVELS))
+        out.append(Report.model_validate(doc))
+    return out
+
+
+@st.composite
+def bundles(draw: Any) -> tuple[TreatyState, dict[str, Commitment], list[Report], date]:
+    """(treaty, commitments by id, reports, as_of)."""
+    codes = draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=4, unique=True))
+    cids = [f"AB-{i + 1}" for i in range(draw(st.integers(1, 4)))]
+    commitments = {cid: draw(commitment(cid, [c for c in cids if c != cid], codes)) for cid in cids}
+    in_force = draw(st.lists(st.sampled_from(cids + ["ZZ-9"]), min_size=1, max_size=5, unique=True))
+    params: dict[str, Any] = {
+        "gp": {"value": draw(sublists(CODES))},
+        "gthr": {"comparison": draw(st.sampled_from(["strict", "inclusive"])), **draw(windowed(st.sampled_from([2, 3, 4])))},
+    }
+    if draw(st.booleans()):
+        params["transition_months"] = {"value": draw(st.sampled_from([0, 1, 6, 12, 24]))}
+    if draw(st.booleans()):
+        params["withdrawal_notice_months"] = {"value": draw(st.sampled_from([1, 6, 12]))}
+    treaty_doc: dict[str, Any] = {
+        "document": "treaty",
+        "id": "T",
+        "title": "Treaty",
+        "version": "2027.1",
+        "commitments": in_force,
+        "parameters": params,
+        "parties": [draw(party(c)) for c in codes],
+    }
+    if draw(st.integers(0, 3)) == 0:
+        treaty_doc["settling_evidence"] = draw(st.lists(st.sampled_from(LEVELS), min_size=1, max_size=2, unique=True))
+    treaty = TreatyState.model_validate(treaty_doc)
+    reps = draw(reports(codes))
+    as_of = draw(days)
+    return treaty, commitments, reps, as_of

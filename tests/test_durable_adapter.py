@@ -1,0 +1,165 @@
+"""The durable_rules adapter defeats each silent failure listed in the shared research notes."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from durable import engine as durable_engine
+
+from engine import _durable
+from engine._durable import DurableMatcher, encode
+from engine.errors import EngineFault
+
+THRESHOLD = {
+    "big": {"all": [{"m": {"$and": [{"kind": "run"}, {"$gt": {"flop": 1e26}}]}}], "run": "big"},
+    "k_run": {"all": [{"m": {"kind": "run"}}], "run": "k_run"},
+}
+JOIN = {
+    "j": {
+        "all": [
+            {"t": {"kind": "run"}},
+            {"f": {"$and": [{"kind": "notif"}, {"about": {"t": "_rid"}}, {"$lte": {"day": {"t": "due"}}}]}},
+        ],
+        "run": "j",
+    },
+    "k_run": {"all": [{"m": {"kind": "run"}}], "run": "k_run"},
+    "k_notif": {"all": [{"m": {"kind": "notif"}}], "run": "k_notif"},
+}
+
+
+class TestEncoding:
+    def test_exponent_floats_get_a_fraction(self) -> None:
+        """durable_rules' JSON parser rejects 1e+26; the encoder writes 1.0e+26."""
+        assert encode(1e26) == "1.0e+26"
+        assert encode(2.5e25) == "2.5e+25"
+        assert encode(1e-05) == "1.0e-05"
+
+    def test_huge_integers_become_floats(self) -> None:
+        """Integers above 2^63 saturate silently in durable_rules; they are sent as floats."""
+        assert encode(10**26) == "1.0e+26"
+
+    def test_non_finite_is_refused(self) -> None:
+        with pytest.raises(EngineFault):
+            encode(float("nan"))
+
+    def test_big_numbers_compare_correctly_in_the_engine(self) -> None:
+        """10**27 > 1e26 and 1e26 is not > 1e26 (strict), both through the real engine."""
+        m = DurableMatcher(THRESHOLD)
+        facts = [
+            {"id": "a", "kind": "run", "flop": 10**27},
+            {"id": "b", "kind": "run", "flop": 1e26},
+            {"id": "c", "kind": "run", "flop": 1.5e26},
+        ]
+
+        fired = {ids["m"] for name, ids in m.match(facts) if name == "big"}
+
+        assert fired == {"a", "c"}
+
+
+class TestMatching:
+    def test_facts_fire_every_matching_rule(self) -> None:
+        """Facts, not events: one fact fires both rules that match it."""
+        m = DurableMatcher(THRESHOLD)
+
+        names = [n for n, _ in m.match([{"id": "x", "kind": "run", "flop": 2e26}])]
+
+        assert names == ["big", "k_run"]
+
+    def test_result_does_not_depend_on_assertion_order(self) -> None:
+        m = DurableMatcher(JOIN)
+        facts: list[dict[str, Any]] = [
+            {"id": f"r{i}", "_rid": f"run{i}", "kind": "run", "due": 100.0} for i in range(30)
+        ] + [{"id": f"n{i}", "_rid": f"n{i}", "kind": "notif", "about": f"run{i % 30}", "day": 90.0 + i % 20} for i in range(60)]
+        first = m.match(facts)
+        shuffled = list(facts)
+        random.Random(7).shuffle(shuffled)
+
+        assert m.match(shuffled) == first
+        assert sum(1 for n, _ in first if n == "j") == sum(1 for f in facts if f["kind"] == "notif" and f["day"] <= 100)
+
+    def test_facts_are_retracted_after_each_match(self) -> None:
+        """A second evaluation does not see the first one's facts (no cross-party joins)."""
+        m = DurableMatcher(JOIN)
+        m.match([{"id": "r", "_rid": "run", "kind": "run", "due": 10.0}])
+
+        fired = m.match([{"id": "n", "_rid": "n", "kind": "notif", "about": "run", "day": 1.0}])
+
+        assert [n for n, _ in fired] == ["k_notif"]
+
+    def test_same_definition_registers_once(self) -> None:
+        """durable_rules cannot register a ruleset twice; the adapter reuses it by digest."""
+        a, b = DurableMatcher(THRESHOLD), DurableMatcher(dict(THRESHOLD))
+
+        assert a.name == b.name
+        assert a.match([{"id": "q", "kind": "run", "flop": 3e26}]) == b.match([{"id": "q", "kind": "run", "flop": 3e26}])
+
+    def test_many_facts_in_one_partition_lose_nothing(self) -> None:
+        """20k distinct facts in one sid: every one fires (hash collisions are recovered)."""
+        m = DurableMatcher(THRESHOLD)
+        facts = [{"id": f"x{i}", "kind": "run", "flop": 2e26} for i in range(20_000)]
+
+        fired = {ids["m"] for n, ids in m.match(facts) if n == "big"}
+
+        assert len(fired) == 20_000
+
+    def test_unmatched_fact_is_not_an_error(self) -> None:
+        m = DurableMatcher(THRESHOLD)
+
+        assert m.match([{"id": "z", "kind": "other"}]) == []
+
+
+class TestSilentFailures:
+    def test_hash_collision_is_recovered_under_a_salted_id(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A MessageObservedException for a fact we know is unique is a 32-bit hash collision:
+        the fact is re-asserted under a salted id and reported under its own id."""
+        m = DurableMatcher(THRESHOLD)
+        real = m._rs.assert_fact
+        seen = {"n": 0}
+
+        def flaky(fact: dict[str, Any]) -> Any:
+            if fact["id"] == "victim" and seen["n"] == 0:
+                seen["n"] += 1
+                raise durable_engine.MessageObservedException(fact)
+            return real(fact)
+
+        monkeypatch.setattr(m._rs, "assert_fact", flaky)
+
+        fired = m.match([{"id": "victim", "kind": "run", "flop": 5e26}, {"id": "other", "kind": "run", "flop": 5e26}])
+
+        assert ("big", {"m": "victim"}) in fired
+        assert m.collisions == 1
+
+    def test_an_error_inside_an_action_is_raised_not_swallowed(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        m = DurableMatcher(THRESHOLD)
+        monkeypatch.setattr(_durable._host(), "sink", None)
+        original = _durable._Host.get_action
+
+        def boom(self: Any, name: str) -> Any:
+            def act(c: Any) -> None:
+                raise ValueError("bad action")
+
+            return original(self, name) if name != "big" else act
+
+        # a fresh ruleset with a different digest so the failing action is bound
+        monkeypatch.setattr(_durable._Host, "get_action", boom)
+        faulty = DurableMatcher({**THRESHOLD, "k_other": {"all": [{"m": {"kind": "other"}}], "run": "k_other"}})
+
+        with pytest.raises(EngineFault, match="bad action"):
+            faulty.match([{"id": "x", "kind": "run", "flop": 5e26}])
+        assert m is not None
+
+    def test_too_many_properties_is_refused(self) -> None:
+        m = DurableMatcher(THRESHOLD)
+        fact = {"id": "wide", "kind": "run", **{f"p{i}": 1.0 for i in range(300)}}
+
+        with pytest.raises(EngineFault, match="properties"):
+            m.match([fact])
+
+    def test_no_background_threads_are_started(self) -> None:
+        import threading
+
+        DurableMatcher(THRESHOLD).match([{"id": "t", "kind": "run", "flop": 5e26}])
+
+        assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
