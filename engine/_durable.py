@@ -80,11 +80,13 @@ class _Ruleset(_engine.Ruleset):
 
     def __init__(self, name: str, host: _engine.Host, definition: dict[str, Any]) -> None:
         self._actions = {}
+        self.bound: dict[str, Callable[[Any], None]] = {}
         self._name = name
         self._host = host
         for rule_name, rule in definition.items():
-            action = rule.pop("run")
-            self._actions[rule_name] = _engine.Promise(host.get_action(action))
+            action = host.get_action(rule.pop("run"))
+            self._actions[rule_name] = _engine.Promise(action)
+            self.bound[rule_name] = action
         self._handle = durable_rules_engine.create_ruleset(name, encode(definition))
         self._definition = definition
 
@@ -107,6 +109,8 @@ class _Host(_engine.Host):
         return None
 
     def get_action(self, action_name: str) -> Callable[[Any], None]:
+        """Bind a rule's ``run`` name to the action that records its firings."""
+
         def record(c: Any) -> None:
             try:
                 bound = c._m
@@ -222,14 +226,39 @@ class DurableMatcher:
         raise EngineFault(f"fact {original} collided 16 times in durable_rules' message index")
 
     def _drain(self) -> None:
+        """Run every pending action now, on this thread.
+
+        This is ``Ruleset._flush_actions`` without its per-firing Closure, Promise and state
+        write-back, which cost about 100 µs per firing: the bound action only records which
+        facts fired, and never touches the state.
+        """
         handle = self._rs._handle
+        bound = self._rs.bound
+        errors = _host().errors
         while True:
             res = durable_rules_engine.start_action(handle)
             if not res:
                 return
-            self._rs._flush_actions(
-                json.loads(res[0]), {"message": json.loads(res[1])}, res[2], _complete
-            )
+            message, state_offset = res[1], res[2]
+            while message:
+                for rule_name, facts in json.loads(message).items():
+                    action = bound.get(rule_name)
+                    if action is None:
+                        raise EngineFault(f"no action bound to rule {rule_name}")
+                    try:
+                        action(_Fired(facts))
+                    except BaseException as exc:  # recorded, raised after the call
+                        errors.append(f"{rule_name}: {exc!r}")
+                message = durable_rules_engine.complete_and_start_action(handle, state_offset)
+
+
+class _Fired:
+    """What an action sees of a firing: ``_m`` maps each pattern alias to its fact."""
+
+    __slots__ = ("_m",)
+
+    def __init__(self, facts: dict[str, Any]) -> None:
+        self._m = facts
 
 
 def _complete(error: Any, _state: Any) -> None:

@@ -122,6 +122,7 @@ class CountJoin:
     name: str
     kind: str
     where: BoolTree | None
+    before: tuple[str, str] | None = None
 
 
 @dataclass
@@ -133,8 +134,7 @@ class DeadlinePlan:
     direction: str
     when: BoolTree | None
     label: str
-    due_field: str  # fact field holding the due point
-    ontime_rule: str
+    due_field: str  # name of the due point in explanations and traces
 
 
 @dataclass
@@ -163,6 +163,11 @@ class Program:
     rules: list[CompiledRule]
     kinds: set[str]
     as_of: date
+    join_checks: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """join rule -> [(right fact field, left fact field)] equalities, re-checked on firings."""
+    left_refs: dict[str, dict[str, str]] = field(default_factory=dict)
+    """kind -> {fact field: "str" or "num"} referenced from the other side of a join. durable_rules
+    raises error 311 (not a non-match) when such a field is absent, so facts carry a sentinel."""
 
 
 def _sanitize(rule_id: str) -> str:
@@ -223,6 +228,11 @@ class _Compiler:
         self.atom_by_key: dict[str, str] = {}
         self.definition: dict[str, dict[str, Any]] = {}
         self.kinds: set[str] = set()
+        self.left_refs: dict[str, dict[str, str]] = {}
+        self.join_checks: dict[str, list[tuple[str, str]]] = {}
+
+    def left_ref(self, kind: str, fact_field: str, typ: str) -> None:
+        self.left_refs.setdefault(kind, {})[fact_field] = typ
 
     # -- parameters -------------------------------------------------------------------------
 
@@ -460,24 +470,33 @@ class _Compiler:
                     cctx.ftype(cf, f"{cptr}/same")
                     ctx.ftype(sf, f"{cptr}/same")
                     pattern.append({fact_name(cf): {"s": ctx.fname(sf)}})
+                    self.left_ref(primary, ctx.fname(sf), "num" if ctx.ftype(sf, cptr) in ("number", "date", "datetime") else "str")
                 if cs.same_year:
                     cf, sf = cs.same_year
                     for c_, x in ((cctx, cf), (ctx, sf)):
                         if c_.ftype(x, f"{cptr}/same_year") not in TEMPORAL:
                             raise ctx.err(f"{cptr}/same_year", f"{x!r} is not a date or time", "name date fields")
                     pattern.append({f"{cf}__year": {"s": f"{sf}__year"}})
+                    self.left_ref(primary, f"{sf}__year", "num")
                 if cs.before:
+                    # Ordered comparisons between two facts are made after the join, in the
+                    # evaluator: durable_rules segfaults when one follows an equality join.
                     cf, sf = cs.before
                     for c_, x in ((cctx, cf), (ctx, sf)):
                         if c_.ftype(x, f"{cptr}/before") not in TEMPORAL:
                             raise ctx.err(f"{cptr}/before", f"{x!r} is not a date or time", "name date fields")
-                    pattern.append({"$lt": {f"{cf}__sec": {"s": f"{sf}__sec"}}})
                 rname = f"c_{rid}_{j}"
+                self.join_checks[rname] = [
+                    (next(iter(p_)), next(iter(p_.values()))["s"]) for p_ in pattern[1:]
+                ]
                 self.definition[rname] = {
-                    "all": [{"s": {"kind": primary}}, {"c": {"$and": pattern}}],
+                    "all": [
+                        {"s": {"$and": _narrow(primary, where, self.atoms)}},
+                        {"c": {"$and": pattern + _narrow(cs.kind, cw, self.atoms)[1:]}},
+                    ],
                     "run": rname,
                 }
-                cr.counts.append(CountJoin(rname, cs.name, cs.kind, cw))
+                cr.counts.append(CountJoin(rname, cs.name, cs.kind, cw, cs.before))
             for j, case in enumerate(rule.cases):
                 cr.cases.append(self.cond(ctx, case.when, f"{base}/cases/{j}/when", names))
         elif isinstance(rule, DeadlineRule):
@@ -495,10 +514,18 @@ class _Compiler:
                 if a != b:
                     raise ctx.err(f"{fptr}/match", f"{ff!r} ({a}) is matched with {tf!r} ({b})", "match fields of the same type")
                 join.append({fact_name(ff): {"t": ctx.fname(tf)}})
+                self.left_ref(primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str")
             if not rule.fulfil.match:
                 raise ctx.err(f"{fptr}/match", "no correlation between trigger and fulfilment", "add match: {field: trigger_field}")
             jname = f"j_{rid}"
-            self.definition[jname] = {"all": [{"t": {"kind": primary}}, {"f": {"$and": join}}], "run": jname}
+            self.join_checks[jname] = [(next(iter(p_)), next(iter(p_.values()))["t"]) for p_ in join[1:]]
+            self.definition[jname] = {
+                "all": [
+                    {"t": {"$and": _narrow(primary, where, self.atoms)}},
+                    {"f": {"$and": join + _narrow(rule.fulfil.kind, cr.fulfil_where, self.atoms)[1:]}},
+                ],
+                "run": jname,
+            }
             cr.join_rule = jname
             for k, dl in enumerate(rule.deadlines):
                 dptr = f"{base}/deadlines/{k}"
@@ -508,18 +535,9 @@ class _Compiler:
                 if isinstance(dl.offset.amount, ParamRef):
                     self.param(ctx, dl.offset.amount, f"{dptr}/offset/amount")
                 when = self.cond(ctx, dl.when, f"{dptr}/when") if dl.when is not None else None
-                unit_field = f"{rule.fulfil.at}__sec" if dl.offset.unit == "hours" else f"{rule.fulfil.at}__day"
                 due_field = f"_due_{rid}_{k}"
-                oname = f"o_{rid}_{k}"
-                self.definition[oname] = {
-                    "all": [
-                        {"t": {"kind": primary}},
-                        {"f": {"$and": join + [{"$lte": {unit_field: {"t": due_field}}}]}},
-                    ],
-                    "run": oname,
-                }
                 cr.deadlines.append(
-                    DeadlinePlan(dl.anchor, at, dl.offset.amount, dl.offset.unit, dl.direction, when, dl.label, due_field, oname)
+                    DeadlinePlan(dl.anchor, at, dl.offset.amount, dl.offset.unit, dl.direction, when, dl.label, due_field)
                 )
         else:
             assert isinstance(rule, PeriodicRule)
@@ -549,6 +567,42 @@ class _Compiler:
                 self.param(ctx, a, f"{pointer}/args/{i}")
             elif isinstance(a, bool) or not isinstance(a, int | float):
                 raise ctx.err(f"{pointer}/args/{i}", f"{a!r} is not a number", "use numbers, fields or parameters")
+
+
+def tree_expr(tree: BoolTree | None, atoms: dict[str, Atom]) -> dict[str, Any] | None:
+    """A durable_rules expression implied by the tree (None: no filter), used to narrow joins.
+
+    The evaluator re-checks the full tree on the firings, so a weaker filter is safe; parts that
+    durable_rules cannot express (negation, counts, at_least) are left out.
+    """
+    if tree is None:
+        return None
+    tag = tree[0]
+    if tag == "atom":
+        return atoms[tree[1]].expr
+    if tag == "all":
+        parts = [e for e in (tree_expr(t, atoms) for t in tree[1]) if e is not None]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+    if tag == "any":
+        parts = [tree_expr(t, atoms) for t in tree[1]]
+        if any(p is None for p in parts):
+            return None
+        return {"$or": parts}
+    return None
+
+
+def _narrow(kind: str, tree: BoolTree | None, atoms: dict[str, Atom]) -> list[dict[str, Any]]:
+    """``kind == K`` and the durable form of the tree, for one side of a join.
+
+    On the second pattern of a join, these filters must come after the join equalities:
+    durable_rules silently drops a join equality that follows a nested ``$and``/``$or``
+    (every pair then fires). The compiler orders them, and the evaluator re-checks every
+    equality of every firing (``EngineFault`` on a mismatch).
+    """
+    expr = tree_expr(tree, atoms)
+    return [{"kind": kind}] + ([expr] if expr is not None else [])
 
 
 def derived_type(ar: Arith, kind: str, known: dict[str, FieldType]) -> FieldType:
@@ -618,7 +672,7 @@ def compile_program(
     for c in commitments:
         for i, r in enumerate(c.rules):
             rules.append(comp.rule(c, r, i, f"/rules/{i}"))
-    return Program(comp.definition, comp.atoms, rules, comp.kinds, as_of)
+    return Program(comp.definition, comp.atoms, rules, comp.kinds, as_of, comp.join_checks, comp.left_refs)
 
 
 def offset_amount(plan_amount: int | ParamRef, params: dict[str, Parameter], treaty: TreatyState | None, day: date) -> int | None:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
 from engine import __version__
 from engine.commitment import Commitment, Party, TreatyState
 from engine.compiler import (
@@ -35,6 +37,7 @@ from engine.compiler import (
     offset_amount,
 )
 from engine.conduct import EVIDENCE_RANK, RECORD_MODELS, RecordBase, Report
+from engine.errors import EngineFault
 from engine.findings import (
     STATUS_ORDER,
     Evidence,
@@ -63,6 +66,9 @@ from engine.timeutil import (
     fmt_ts,
     to_utc,
 )
+
+ABSENT_NUMBER = -1.0e15
+"""Sentinel for a join field a fact does not have: below every real date, time or quantity."""
 
 # ------------------------------------------------------------------------------------------
 # Record versions
@@ -363,7 +369,7 @@ class _PartyRun:
         self.fact_of: dict[str, tuple[MergedRecord, Version]] = {}
         self.facts_by_kind: dict[str, list[str]] = defaultdict(list)
         self.atoms: dict[str, set[str]] = defaultdict(set)
-        self.joins: dict[str, list[dict[str, str]]] = defaultdict(list)
+        self.pairs: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.param_missing: dict[tuple[str, str], list[str]] = {}
         self.dues: dict[tuple[str, str, int], Any] = {}
         self.derived: dict[tuple[str, str], dict[str, Any]] = {}
@@ -390,6 +396,10 @@ class _PartyRun:
                     _put(fact, fact_name(name), value)
                 for cr in rules_by_kind.get(mr.kind, []):
                     self._rule_fields(cr, fid, fact, values)
+                for ref, typ in prog.left_refs.get(mr.kind, {}).items():
+                    if ref not in fact:
+                        # absent: a value nothing equals and nothing is earlier than
+                        fact[ref] = ABSENT_NUMBER - n if typ == "num" else f"\u0000absent:{fid}"
                 self.facts.append(fact)
                 self.fact_of[fid] = (mr, v)
                 self.facts_by_kind[mr.kind].append(fid)
@@ -443,18 +453,27 @@ class _PartyRun:
                 continue
             due = due_point(anchor, amount, dl.unit, dl.direction, self.tl.holidays)
             self.dues[(cr.rule.id, fid, k)] = due
-            fact[dl.due_field] = float(epoch_seconds(due) if isinstance(due, datetime) else day_number(due))
         if missing:
             self.param_missing[(cr.rule.id, fid)] = sorted(set(missing))
 
     # -- matching ---------------------------------------------------------------------------
 
     def match(self) -> None:
+        by_id = {f["id"]: f for f in self.facts}
+        checks = self.ev.program.join_checks
         for rule_name, ids in self.ev.matcher.match(self.facts):
             if rule_name.startswith("a") and "m" in ids:
                 self.atoms[ids["m"]].add(rule_name)
-            elif not rule_name.startswith("k_"):
-                self.joins[rule_name].append(ids)
+            elif rule_name in checks:
+                left = ids.get("t") or ids["s"]
+                right = ids.get("f") or ids["c"]
+                for rf, lf in checks[rule_name]:
+                    if by_id[right].get(rf) != by_id[left].get(lf):
+                        raise EngineFault(
+                            f"durable_rules fired {rule_name} for {left}/{right} although "
+                            f"{rf} != {lf}: a join equality was dropped"
+                        )
+                self.pairs[rule_name][left].append(right)
 
     def truth(self, tree: BoolTree | None, fid: str, counts: Mapping[str, int] | None = None) -> bool:
         if tree is None:
@@ -488,6 +507,16 @@ class _PartyRun:
         elif tree[0] == "not":
             pass
         return out
+
+    def _earlier(self, cr: CompiledRule, a_fid: str, a_field: str, b_fid: str, b_field: str) -> bool:
+        """Counted record's ``a_field`` strictly before the subject's ``b_field`` (derived allowed)."""
+        a = getattr(self.fact_of[a_fid][1].record, a_field, None)
+        b = self.derived.get((cr.rule.id, b_fid), {}).get(b_field)
+        if b is None:
+            b = getattr(self.fact_of[b_fid][1].record, b_field, None)
+        if a is None or b is None:
+            return False
+        return _seconds(a) < _seconds(b)
 
     # -- scope ------------------------------------------------------------------------------
 
@@ -557,14 +586,24 @@ class _PartyRun:
 
     # -- rules ------------------------------------------------------------------------------
 
-    def selected(self, cr: CompiledRule) -> list[tuple[MergedRecord, list[tuple[Version, str]]]]:
+    def selected(
+        self, cr: CompiledRule, *, all_versions: bool = False
+    ) -> list[tuple[MergedRecord, list[tuple[Version, str]]]]:
+        """Records with at least one version selected by the rule.
+
+        With ``all_versions``, every version of such a record is returned, selected or not, so a
+        reading in which the rule does not apply can contradict one in which it does.
+        """
         out: dict[str, tuple[MergedRecord, list[tuple[Version, str]]]] = {}
+        chosen: set[str] = set()
         for fid in self.facts_by_kind.get(cr.primary_kind, []):
-            if not self.truth(cr.where, fid):
-                continue
             mr, v = self.fact_of[fid]
+            if self.truth(cr.where, fid):
+                chosen.add(mr.id)
+            elif not all_versions:
+                continue
             out.setdefault(mr.id, (mr, []))[1].append((v, fid))
-        return [out[k] for k in sorted(out)]
+        return [out[k] for k in sorted(out) if k in chosen]
 
     def run_rule(self, cr: CompiledRule) -> dict[str | None, list[Verdict]]:
         rule = cr.rule
@@ -573,11 +612,15 @@ class _PartyRun:
         results: dict[str | None, list[Verdict]] = {}
         # Subjects that are selected in some versions but not in others are still judged: the
         # versions where the record is not in scope count as "not applicable".
-        for mr, versions in self.selected(cr):
+        for mr, versions in self.selected(cr, all_versions=True):
             verdicts = []
             for v, fid in versions:
                 na, transition, event = self.scope_verdict(cr, v, fid)
-                if na is not None:
+                if not self.truth(cr.where, fid):
+                    verdict = Verdict("not_applicable", set(),
+                                      f"In this reading {mr.kind.replace('_', ' ')} {mr.id} is outside the rule.",
+                                      {"_sources": ", ".join(v.sources)})
+                elif na is not None:
                     verdict = na
                 elif (cr.rule.id, fid) in self.param_missing:
                     names = self.param_missing[(cr.rule.id, fid)]
@@ -655,10 +698,9 @@ class _PartyRun:
         counts: dict[str, int] = {}
         for cj in cr.counts:
             ids = set()
-            for pair in self.joins.get(cj.rule_name, []):
-                if pair["s"] != fid:
+            for cf in self.pairs[cj.rule_name].get(fid, []):
+                if cj.before is not None and not self._earlier(cr, cf, cj.before[0], fid, cj.before[1]):
                     continue
-                cf = pair["c"]
                 if self.truth(cj.where, cf):
                     ids.add(self.fact_of[cf][0].id)
             counts[cj.name] = len(ids)
@@ -711,17 +753,16 @@ class _PartyRun:
             shown["deadline"] = strict_dl.label
         # fulfilments
         by_record: dict[str, dict[int, bool]] = defaultdict(dict)
-        ontime_sets = {k: {p["f"] for p in self.joins.get(dl.ontime_rule, []) if p["t"] == fid} for k, dl, _ in applicable}
         fulfil_records: dict[str, MergedRecord] = {}
-        for pair in self.joins.get(cr.join_rule or "", []):
-            if pair["t"] != fid:
-                continue
-            f = pair["f"]
+        for f in self.pairs[cr.join_rule or ""].get(fid, []):
             if not self.truth(cr.fulfil_where, f):
                 continue
             fmr, fv = self.fact_of[f]
             fulfil_records[fmr.id] = fmr
-            by_record[fmr.id][fv.index] = all(f in ontime_sets[k] for k, _, _ in applicable)
+            at = getattr(fv.record, rule.fulfil.at)
+            by_record[fmr.id][fv.index] = at is not None and all(
+                _due_sort_at(at, due, dl.unit) for _, dl, due in applicable
+            )
         robust = [rid for rid, vs in by_record.items() if len(vs) == len(fulfil_records[rid].versions) and all(vs.values())]
         possible = [rid for rid, vs in by_record.items() if any(vs.values())]
         what = rule.fulfil.kind.replace("_", " ")
@@ -936,6 +977,20 @@ def due_point(anchor: date | datetime, amount: int, unit: str, direction: str, h
     raise ValueError(unit)
 
 
+def _seconds(x: Any) -> int:
+    """A date (at 00:00 UTC) or a timestamp, as epoch seconds."""
+    if isinstance(x, datetime):
+        return epoch_seconds(x)
+    return day_number(x) * 86400
+
+
+def _due_sort_at(at: Any, due: Any, unit: str) -> bool:
+    """Whether ``at`` meets the due point: to the second for hours, by UTC day otherwise."""
+    if unit == "hours":
+        return _seconds(at) <= _seconds(due)
+    return _as_date(at) <= _as_date(due)
+
+
 def _due_sort(due: Any) -> int:
     """A due point (or any time) as comparable seconds: a date counts at 23:59:59 UTC."""
     if isinstance(due, datetime):
@@ -993,13 +1048,14 @@ def _referenced_fields(rule: ClassifyRule) -> list[str]:
     names: list[str] = []
 
     def walk(x: Any) -> None:
-        if hasattr(x, "field") and isinstance(x.field, str):
-            names.append(x.field)
         if isinstance(x, list):
             for y in x:
                 walk(y)
             return
-        if hasattr(x, "model_fields"):
+        if isinstance(x, BaseModel):
+            f = getattr(x, "field", None)
+            if isinstance(f, str):
+                names.append(f)
             for n in type(x).model_fields:
                 walk(getattr(x, n))
 
@@ -1037,24 +1093,19 @@ class Evaluator:
             ids = [cid for cid in ids if cid in wanted]
         self.commitments = [commitments[cid] for cid in ids]
         self.all_commitments = commitments
-        self.program: Program = compile_program(self.commitments, treaty, as_of)
+        # Commitments named in evidence_from are compiled into the same program (their periodic
+        # rules show the absence of conduct) even when a filter leaves them out of the findings.
+        extra: list[Commitment] = []
+        selected = {c.id for c in self.commitments}
+        for c in self.commitments:
+            for ref in c.verification.evidence_from:
+                if ref not in selected and ref in commitments and all(e.id != ref for e in extra):
+                    extra.append(commitments[ref])
+        self.program: Program = compile_program(self.commitments + extra, treaty, as_of)
         self.matcher = DurableMatcher(self.program.definition)
         self.rules_of: dict[str, list[CompiledRule]] = defaultdict(list)
         for cr in self.program.rules:
             self.rules_of[cr.commitment.id].append(cr)
-        # evidence_from commitments outside the selection still need their periodic rules
-        extra = []
-        for c in self.commitments:
-            for ref in c.verification.evidence_from:
-                if ref not in self.rules_of and ref in commitments:
-                    extra.append(commitments[ref])
-        if extra:
-            seen = {c.id for c in self.commitments}
-            extra = [c for i, c in enumerate(extra) if c.id not in seen and c.id not in {e.id for e in extra[:i]}]
-            prog2 = compile_program(extra, treaty, as_of)
-            for cr in prog2.rules:
-                if isinstance(cr.rule, PeriodicRule):
-                    self.rules_of[cr.commitment.id].append(cr)
 
     def evaluate_party(self, party: Party, reports: Sequence[tuple[Report, Mapping[str, str], str]]) -> list[Finding]:
         tl = timeline(party, self.treaty)
@@ -1092,6 +1143,15 @@ class Evaluator:
                     for v in verdicts:
                         by_subject[subject].append((cr, v))
             if not by_subject:
+                if crs and all(isinstance(cr.rule, PeriodicRule) for cr in crs):
+                    w = run.tl.withdrawal
+                    findings.append(self._finding(party.code, c, None, Verdict(
+                        "not_applicable", {"after_withdrawal"} if w else set(),
+                        f"No report under {c.id} was owed: "
+                        + (f"{party.code}'s withdrawal took effect on {w}, before the first due date."
+                           if w else "no due date falls in the period.")
+                    )))
+                    continue
                 findings.append(self._absence(run, c))
                 continue
             for subject in sorted(by_subject, key=lambda s: s or ""):
@@ -1143,6 +1203,13 @@ class Evaluator:
         for _, v in items:
             for r in v.records:
                 records[r.id] = r
+        for r in sorted(records.values(), key=lambda r: r.id):
+            if r.settled:
+                settlers = sorted({o.source_key for o in r.occurrences if o.report.level in self.treaty.settling_evidence})
+                summary += (
+                    f" Sources disagreed on {', '.join(r.settled)} of {r.id}; "
+                    f"the {', '.join(settlers)} evidence settles it."
+                )
         corr = cr0.rule.corroboration
         if worst == "compliant" and corr != "none" and records and all(r.self_only for r in records.values()):
             if corr == "required":

@@ -17,10 +17,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from engine.commitment import Commitment, Parameter, TreatyState
+from engine.commitment import Commitment, Parameter, Party, TreatyState
 from engine.conduct import Report
 from engine.rules import (
     AllOf,
@@ -38,7 +38,7 @@ from engine.rules import (
     Scope,
 )
 
-UTC = timezone.utc
+UTC = UTC
 Finding = tuple[str, str, str | None, str, tuple[str, ...]]
 
 # Own copy of the evidence ranks of docs/rules.md section 2 (not imported on purpose).
@@ -108,6 +108,7 @@ def day_of(v: Any) -> date:
     """The UTC calendar day of a timestamp, or the date itself."""
     if isinstance(v, datetime):
         return utc_seconds(v).date()
+    assert isinstance(v, date)
     return v
 
 
@@ -178,7 +179,7 @@ def order(a: Any, b: Any) -> int | None:
     if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, list) or isinstance(b, list):
         return None
     if is_number(a) and is_number(b):
-        return (a > b) - (a < b)
+        return int(a > b) - int(a < b)
     if is_temporal(a) or is_temporal(b):
         if isinstance(a, str):
             a = parse_temporal(a)
@@ -190,7 +191,7 @@ def order(a: Any, b: Any) -> int | None:
             a, b = utc_seconds(a), utc_seconds(b)
         else:
             a, b = day_of(a), day_of(b)
-        return (a > b) - (a < b)
+        return int(a > b) - int(a < b)
     if isinstance(a, str) and isinstance(b, str):
         return (a > b) - (a < b)
     return None
@@ -267,7 +268,9 @@ def stated_fields(record: Any) -> dict[str, Any]:
 
 
 def source_name(report: Report) -> str:
-    return report.source if report.source_party is None else f"{report.source}:{report.source_party}"
+    return (
+        report.source if report.source_party is None else f"{report.source}:{report.source_party}"
+    )
 
 
 def build_records(
@@ -283,7 +286,7 @@ def build_records(
         skey = (report.source, report.source_party)
         order_key = (utc_seconds(report.submitted_at), report.id)
         for record in report.records:
-            rkey = (report.subject_party, record.kind, record.id)
+            rkey: tuple[str, str, str] = (report.subject_party, str(record.kind), record.id)
             carriers.setdefault(rkey, []).append(report.source)
             per_source = latest.setdefault(rkey, {})
             current = per_source.get(skey)
@@ -292,7 +295,7 @@ def build_records(
             if current is None or order_key >= current[0]:
                 per_source[skey] = (order_key, report, record)
 
-    settling = set(treaty.settling_evidence)
+    settling: set[str] = set(treaty.settling_evidence)
     out: dict[str, dict[str, list[Rec]]] = {}
     for rkey in sorted(latest):
         party, kind, rid = rkey
@@ -360,7 +363,9 @@ def param_value_on(p: Parameter, day: date) -> Any:
     if p.value is not None:
         return p.value
     for v in p.versions:
-        if (v.valid_from is None or v.valid_from <= day) and (v.valid_to is None or day < v.valid_to):
+        if (v.valid_from is None or v.valid_from <= day) and (
+            v.valid_to is None or day < v.valid_to
+        ):
             return v.value
     return ABSENT
 
@@ -383,7 +388,7 @@ class PartyInfo:
     holidays: frozenset[date]
 
 
-def withdrawal_date(treaty: TreatyState, party: Any) -> date | None:
+def withdrawal_date(treaty: TreatyState, party: Party) -> date | None:
     if party.withdrawal_effective_on is not None:
         return party.withdrawal_effective_on
     if party.withdrawal_notice_on is None:
@@ -540,6 +545,7 @@ def compare(c: Compare, rec: dict[str, Any], ctx: Ctx) -> bool:
     if c.op == "absent":
         return not present
     if c.op in ("meets", "below"):
+        assert isinstance(c.value, ParamRef)  # the model validates this
         threshold, p = ctx.param(c.value.param)
         if not present or threshold is ABSENT:
             return False
@@ -569,7 +575,9 @@ def compare(c: Compare, rec: dict[str, Any], ctx: Ctx) -> bool:
         inside = any(equal(f, x) for x in options)
         return inside if c.op == "in" else not inside
     if c.op == "contains":
-        return isinstance(f, list) and not isinstance(value, list) and any(equal(x, value) for x in f)
+        return (
+            isinstance(f, list) and not isinstance(value, list) and any(equal(x, value) for x in f)
+        )
     if c.op in ("contains_all", "contains_any"):
         if not isinstance(f, list):
             return False
@@ -605,7 +613,12 @@ def count(name: str, subject: dict[str, Any], ctx: Ctx) -> int | None:
                 )
             if spec.before is not None:
                 f_r, f_s = spec.before
-                ok = ok and f_r in fields and f_s in subject and order(fields[f_r], subject[f_s]) == -1
+                ok = (
+                    ok
+                    and f_r in fields
+                    and f_s in subject
+                    and order(fields[f_r], subject[f_s]) == -1
+                )
             matched.append(ok)
         if any(matched):  # a record counts if any of its versions matches
             n += 1
@@ -728,7 +741,9 @@ def combine_versions(results: list[VR | None]) -> VR | None:
     return VR("gap", frozenset({"contradictory"}), event, relied)
 
 
-def finalise(vr: VR, rule: Any, c: Commitment, self_only: Mapping[tuple[str, str, str], bool]) -> VR:
+def finalise(
+    vr: VR, rule: Any, c: Commitment, self_only: Mapping[tuple[str, str, str], bool]
+) -> VR:
     """Corroboration (section 9) and sanctions (section 10) on a combined rule finding."""
     status, flags = vr.status, set(vr.flags)
     if (
@@ -850,10 +865,12 @@ class Due:
         assert self.instant is not None
         if isinstance(at, datetime):
             return utc_seconds(at) <= self.instant
-        return at <= self.instant.date()  # a date is taken as its UTC day
+        return bool(at <= self.instant.date())  # a date is taken as its UTC day
 
 
-def due_point(anchor: Any, amount: int, unit: str, direction: str, holidays: frozenset[date]) -> Due:
+def due_point(
+    anchor: Any, amount: int, unit: str, direction: str, holidays: frozenset[date]
+) -> Due:
     sign = 1 if direction == "after" else -1
     if unit == "hours":
         base = utc_seconds(anchor) if isinstance(anchor, datetime) else start_of_day(anchor)
@@ -887,7 +904,12 @@ def deadline_version(
         anchor = fields.get(d.anchor, ABSENT)
         if amount is ABSENT:
             continue  # the miss is recorded in ctx
-        if not is_number(amount) or int(amount) != amount or anchor is ABSENT or not is_temporal(anchor):
+        if (
+            not is_number(amount)
+            or int(amount) != amount
+            or anchor is ABSENT
+            or not is_temporal(anchor)
+        ):
             # READING: an applicable deadline that cannot be computed (anchor not stated)
             # leaves the strictest deadline unknown: gap(insufficient_detail).
             undetermined = True
@@ -909,7 +931,12 @@ def deadline_version(
             ff = derive(fv.fields, rule, ctx)
             ok = True if rule.fulfil.where is None else holds(rule.fulfil.where, ff, ctx)
             for f_field, t_field in rule.fulfil.match.items():
-                ok = ok and f_field in ff and t_field in fields and equal(ff[f_field], fields[t_field])
+                ok = (
+                    ok
+                    and f_field in ff
+                    and t_field in fields
+                    and equal(ff[f_field], fields[t_field])
+                )
             # READING: a matching fulfilment whose ``at`` is not stated is not on time (every
             # comparison with an absent field is false), so it counts as late.
             on = ok and rule.fulfil.at in ff and due.met_by(ff[rule.fulfil.at])
@@ -937,10 +964,10 @@ def deadline_version(
 
 def subject_findings(
     rule: ClassifyRule | DeadlineRule, c: Commitment, env: Env, party: PartyInfo
-) -> dict[str, VR]:
+) -> dict[str | None, VR]:
     selector = rule.subject if isinstance(rule, ClassifyRule) else rule.trigger
     per_version = classify_version if isinstance(rule, ClassifyRule) else deadline_version
-    out: dict[str, VR] = {}
+    out: dict[str | None, VR] = {}
     for rec in env.party_records(party.code).get(selector.kind, []):
         results = [per_version(rule, c, env, party, rec, v) for v in rec.versions]  # type: ignore[arg-type]
         combined = combine_versions(results)
@@ -954,7 +981,9 @@ def subject_findings(
 # --- periodic (section 8) ----------------------------------------------------------------------
 
 
-def due_dates(rule: PeriodicRule, party: PartyInfo, interval: int | None, as_of: date) -> list[date]:
+def due_dates(
+    rule: PeriodicRule, party: PartyInfo, interval: int | None, as_of: date
+) -> list[date]:
     """Owed due dates before A, then the next one on or after A (if owed)."""
     s = rule.schedule
     out: list[date] = []
@@ -964,7 +993,8 @@ def due_dates(rule: PeriodicRule, party: PartyInfo, interval: int | None, as_of:
 
         def on(year: int) -> date:
             # READING: a day beyond the month's end (31 April, 29 February) is clamped.
-            return date(year, s.month, min(s.day, days_in_month(year, s.month)))  # type: ignore[arg-type]
+            assert s.month is not None and s.day is not None
+            return date(year, s.month, min(s.day, days_in_month(year, s.month)))
 
         year = party.eif.year
         if on(year) < party.eif:
@@ -1018,7 +1048,7 @@ def periodic_cycles(
     records = env.party_records(party.code)
     interval = None
     if rule.schedule.every == "months":
-        m = rule.schedule.months
+        m: Any = rule.schedule.months
         if isinstance(m, ParamRef):
             # READING: the interval parameter is taken as in force on the as-of date.
             ctx = Ctx(env.treaty, c, rule, records, as_of)
@@ -1080,7 +1110,9 @@ def periodic_cycles(
                 elif day_of(info.at) <= d:
                     vr = VR("compliant", frozenset(), d, frozenset({r.key}))
                 else:
-                    vr = VR(rule.on_late.status, frozenset(rule.on_late.flags), d)
+                    vr = VR(
+                        rule.on_late.status, frozenset(rule.on_late.flags), d, frozenset({r.key})
+                    )
             elif d < as_of:
                 vr = VR(rule.on_missing.status, frozenset(rule.on_missing.flags), d)
             else:
@@ -1090,7 +1122,9 @@ def periodic_cycles(
     return cycles
 
 
-def periodic_findings(rule: PeriodicRule, c: Commitment, env: Env, party: PartyInfo) -> dict[str | None, VR]:
+def periodic_findings(
+    rule: PeriodicRule, c: Commitment, env: Env, party: PartyInfo
+) -> dict[str | None, VR]:
     cycles = periodic_cycles(rule, c, env, party)
     if cycles is None:
         # READING: a schedule that cannot be computed gives one finding without subject.
@@ -1166,7 +1200,9 @@ def oracle_evaluate(
     as_of: date,
 ) -> list[Finding]:
     records = build_records(treaty, reports, as_of)
-    self_only = {rec.key: rec.self_only for kinds in records.values() for rs in kinds.values() for rec in rs}
+    self_only = {
+        rec.key: rec.self_only for kinds in records.values() for rs in kinds.values() for rec in rs
+    }
     env = Env(treaty, commitments, records, as_of, self_only)
     findings: list[Finding] = []
 
@@ -1191,7 +1227,9 @@ def oracle_evaluate(
                 else:
                     found = subject_findings(rule, c, env, info)
                 for subject, vr in found.items():
-                    by_subject[subject] = worse(by_subject[subject], vr) if subject in by_subject else vr
+                    by_subject[subject] = (
+                        worse(by_subject[subject], vr) if subject in by_subject else vr
+                    )
             if not by_subject:
                 by_subject[None] = party_level(c, env, info)
             for subject, vr in by_subject.items():

@@ -20,7 +20,7 @@ often.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
@@ -44,8 +44,20 @@ KEY_DATES = [
     date(2029, 12, 15),
     date(2030, 1, 1),
 ]
-ZONES = [timezone.utc, timezone(timedelta(hours=9)), timezone(timedelta(hours=-5)), timezone(timedelta(hours=2))]
-TIMES = [time(0, 0, 0), time(0, 0, 1), time(10, 0, 0), time(12, 0, 0), time(23, 0, 0), time(23, 59, 59)]
+ZONES = [
+    UTC,
+    timezone(timedelta(hours=9)),
+    timezone(timedelta(hours=-5)),
+    timezone(timedelta(hours=2)),
+]
+TIMES = [
+    time(0, 0, 0),
+    time(0, 0, 1),
+    time(10, 0, 0),
+    time(12, 0, 0),
+    time(23, 0, 0),
+    time(23, 59, 59),
+]
 NUMS = [0, 1, 2, 3, 3.5, 4, 5]
 LEVELS = ["self", "open_source", "other_party", "secretariat", "inspection"]
 STATUSES = ["breach", "gap", "compliant", "not_applicable"]
@@ -66,11 +78,28 @@ FLAGS = [
     "quota_exhausted",
 ]
 
+
+def rarely(draw: Any, n: int) -> bool:
+    """True about once in ``n`` draws. Hypothesis favours 0 and the ends of ranges, so the rare
+    branch is a middle value rather than 0."""
+    return draw(st.integers(0, n + 1)) == (n + 1) // 2
+
+
 # ----------------------------------------------------------------------------------------------
 # Basic values
 # ----------------------------------------------------------------------------------------------
 
 days = st.builds(lambda k, d: k + timedelta(days=d), st.sampled_from(KEY_DATES), st.integers(-3, 3))
+early_days = st.builds(
+    lambda k, d: k + timedelta(days=d),
+    st.sampled_from(KEY_DATES[1:4] + KEY_DATES[:1]),
+    st.integers(-3, 3),
+)
+late_days = st.builds(
+    lambda k, d: k + timedelta(days=d),
+    st.sampled_from(KEY_DATES[8:] + KEY_DATES[6:8]),
+    st.integers(-3, 3),
+)
 
 
 @st.composite
@@ -78,7 +107,9 @@ def timestamps(draw: Any) -> datetime:
     """An instant near a key date (often at 00:00:00 or 23:59:59 UTC), written in some zone."""
     d = draw(days)
     t = draw(st.sampled_from(TIMES))
-    utc = datetime.combine(d, t, tzinfo=timezone.utc) + timedelta(hours=draw(st.sampled_from([0, 0, 0, 1, -1, 48])))
+    utc = datetime.combine(d, t, tzinfo=UTC) + timedelta(
+        hours=draw(st.sampled_from([0, 0, 0, 1, -1, 48]))
+    )
     return utc.astimezone(draw(st.sampled_from(ZONES)))
 
 
@@ -191,7 +222,7 @@ def fix_record(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
 def record(draw: Any, kind: str, rid: str) -> dict[str, Any]:
     rec: dict[str, Any] = {"kind": kind, "id": rid}
     for name, (_cat, values, required) in FIELDS[kind].items():
-        if required or draw(st.integers(0, 2)) == 0:
+        if required or not rarely(draw, 3):
             rec[name] = draw(values)
     return fix_record(kind, rec)
 
@@ -203,7 +234,7 @@ def variant(draw: Any, kind: str, base: dict[str, Any]) -> dict[str, Any]:
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 1, 2]))):
         name = draw(st.sampled_from(sorted(FIELDS[kind])))
         _cat, values, required = FIELDS[kind][name]
-        if not required and draw(st.integers(0, 2)) == 0:
+        if not required and rarely(draw, 3):
             rec.pop(name, None)
         else:
             rec[name] = draw(values)
@@ -223,22 +254,36 @@ def windowed(draw: Any, values: st.SearchStrategy[Any]) -> dict[str, Any]:
     if shape == "plain":
         return {"value": draw(values)}
     if shape == "two":
-        return {"versions": [{"value": draw(values), "valid_to": cut}, {"value": draw(values), "valid_from": cut}]}
+        return {
+            "versions": [
+                {"value": draw(values), "valid_to": cut},
+                {"value": draw(values), "valid_from": cut},
+            ]
+        }
     if shape == "late_start":
         return {"versions": [{"value": draw(values), "valid_from": cut}]}
     later = cut + timedelta(days=draw(st.integers(1, 200)))
-    return {"versions": [{"value": draw(values), "valid_to": cut}, {"value": draw(values), "valid_from": later}]}
+    return {
+        "versions": [
+            {"value": draw(values), "valid_to": cut},
+            {"value": draw(values), "valid_from": later},
+        ]
+    }
 
 
 @st.composite
 def commitment_parameters(draw: Any, codes: list[str]) -> dict[str, Any]:
     return {
-        "thr": {"comparison": draw(st.sampled_from(["strict", "inclusive"])), "unit": "FLOP", **draw(windowed(st.sampled_from([2, 3, 4])))},
+        "thr": {
+            "comparison": draw(st.sampled_from(["strict", "inclusive"])),
+            "unit": "FLOP",
+            **draw(windowed(st.sampled_from([2, 3, 4]))),
+        },
         "lim": draw(windowed(st.sampled_from(NUMS))),
         "codes": {"value": draw(sublists(CODES))},
         "days_n": {"unit": "days", **draw(windowed(st.sampled_from([0, 1, 2, 10, 42])))},
         "quota": {"value": draw(st.integers(0, 3))},
-        "interval": {"value": draw(st.sampled_from([1, 6, 12, 24]))},
+        "interval": {"value": draw(st.sampled_from([6, 12, 24, 3]))},
     }
 
 
@@ -293,29 +338,55 @@ def compare(draw: Any, kind: str, derived: bool) -> dict[str, Any]:
     if op in ("exists", "absent"):
         return {"field": name, "op": op}
     if op in ("meets", "below"):
-        return {"field": name, "op": op, "value": {"param": draw(st.sampled_from(["thr", "thr", "gthr"]))}}
+        return {
+            "field": name,
+            "op": op,
+            "value": {"param": draw(st.sampled_from(["thr", "thr", "gthr"]))},
+        }
     if op in ("in", "not_in"):
-        if draw(st.integers(0, 3)) == 0:
-            return {"field": name, "op": op, "value": {"param": draw(st.sampled_from(["codes", "gp"]))}}
+        if rarely(draw, 4):
+            return {
+                "field": name,
+                "op": op,
+                "value": {"param": draw(st.sampled_from(["codes", "gp"]))},
+            }
         vals = draw(st.lists(st.just(None), min_size=0, max_size=3))
-        return {"field": name, "op": op, "value": sorted({str(literal(draw, kind, name)) for _ in vals})}
+        return {
+            "field": name,
+            "op": op,
+            "value": sorted({str(literal(draw, kind, name)) for _ in vals}),
+        }
     if op in ("contains_all", "contains_any"):
-        return {"field": name, "op": op, "value": sorted({literal(draw, kind, name) for _ in range(draw(st.integers(0, 3)))})}
+        return {
+            "field": name,
+            "op": op,
+            "value": sorted({literal(draw, kind, name) for _ in range(draw(st.integers(0, 3)))}),
+        }
     # Sometimes compare with a parameter or with another field of the same category.
     choice = draw(st.integers(0, 5))
     if cat == "num" and choice == 0:
         return {"field": name, "op": op, "value": {"param": draw(st.sampled_from(["lim", "thr"]))}}
     if choice == 1:
-        same_cat = [n for n in names if category(kind, n) == cat or {category(kind, n), cat} == {"date", "ts"}]
+        same_cat = [
+            n
+            for n in names
+            if category(kind, n) == cat or {category(kind, n), cat} == {"date", "ts"}
+        ]
         return {"field": name, "op": op, "value": {"field": draw(st.sampled_from(same_cat))}}
     if cat == "num" and choice == 2:
         other = draw(st.sampled_from(fields_of(kind, ("num",), derived)))
-        return {"field": name, "op": op, "value": {"op": "add", "args": [{"field": other}, draw(st.sampled_from([0, 1]))]}}
+        return {
+            "field": name,
+            "op": op,
+            "value": {"op": "add", "args": [{"field": other}, draw(st.sampled_from([0, 1]))]},
+        }
     return {"field": name, "op": op, "value": literal(draw, kind, name)}
 
 
 @st.composite
-def condition(draw: Any, kind: str, depth: int, derived: bool = False, counts: tuple[str, ...] = ()) -> dict[str, Any]:
+def condition(
+    draw: Any, kind: str, depth: int, derived: bool = False, counts: tuple[str, ...] = ()
+) -> dict[str, Any]:
     leaves = [compare(kind, derived)]
     if counts:
         leaves.append(
@@ -376,17 +447,29 @@ def derive(draw: Any, kind: str) -> dict[str, Any]:
     op = draw(st.sampled_from(["add", "sub", "mul", "div", "abs", "min", "max", "coalesce"]))
     args: list[Any] = [{"field": draw(st.sampled_from(nums))}]
     if op != "abs":
-        args.append(draw(st.one_of(st.sampled_from([0, 1, 2]), st.just({"field": draw(st.sampled_from(nums))}), st.just({"param": "lim"}))))
+        args.append(
+            draw(
+                st.one_of(
+                    st.sampled_from([0, 1, 2]),
+                    st.just({"field": draw(st.sampled_from(nums))}),
+                    st.just({"param": "lim"}),
+                )
+            )
+        )
     return {"dv": {"op": op, "args": args}}
 
 
 def common(draw: Any, rid: str, kind: str, derived: dict[str, Any]) -> dict[str, Any]:
-    optional = [n for n, (_c, _v, req) in FIELDS[kind].items() if not req] + (["dv"] if derived else [])
+    optional = [n for n, (_c, _v, req) in FIELDS[kind].items() if not req] + (
+        ["dv"] if derived else []
+    )
     out: dict[str, Any] = {
         "id": rid,
         "clause": f"clause of {rid}",
         "derive": derived,
-        "requires": draw(st.lists(st.sampled_from(optional), max_size=1, unique=True)) if optional else [],
+        "requires": draw(st.lists(st.sampled_from(optional), max_size=1, unique=True))
+        if optional
+        else [],
         "corroboration": draw(st.sampled_from(["none", "none", "flag", "required"])),
     }
     sc = draw(scope(kind))
@@ -400,7 +483,7 @@ def classify_rule(draw: Any, rid: str) -> dict[str, Any]:
     kind = draw(st.sampled_from(KINDS))
     derived = draw(derive(kind))
     counts = []
-    if draw(st.integers(0, 2)) == 0:
+    if rarely(draw, 3):
         ckind = draw(st.sampled_from(KINDS))
         spec: dict[str, Any] = {"name": "n", "kind": ckind}
         if draw(st.booleans()):
@@ -437,11 +520,23 @@ def classify_rule(draw: Any, rid: str) -> dict[str, Any]:
 
 DEADLINE_SHAPES = [
     # (trigger kind, fulfilment kind, match, fulfilment at, anchors)
-    ("training_run", "notification", {"about": "id"}, "sent_at", ["planned_start", "threshold_known_on", "excess_known_at"]),
+    (
+        "training_run",
+        "notification",
+        {"about": "id"},
+        "sent_at",
+        ["planned_start", "threshold_known_on", "excess_known_at"],
+    ),
     ("incident", "notification", {"about": "id"}, "sent_at", ["aware_at", "reported_at"]),
     ("arrangement", "notification", {"about": "id"}, "sent_at", ["signed_on", "terminated_on"]),
     ("inspection_refusal", "notification", {"about": "id"}, "sent_at", ["refused_at"]),
-    ("inspection", "inspection_refusal", {"request": "request"}, "refused_at", ["access_granted_at"]),
+    (
+        "inspection",
+        "inspection_refusal",
+        {"request": "request"},
+        "refused_at",
+        ["access_granted_at"],
+    ),
 ]
 
 
@@ -454,16 +549,20 @@ def deadline_rule(draw: Any, rid: str) -> dict[str, Any]:
         d: dict[str, Any] = {
             "anchor": draw(st.sampled_from(anchors)),
             "offset": {
-                "amount": draw(st.one_of(st.sampled_from([0, 1, 2, 3, 10, 42, 48]), st.just({"param": "days_n"}))),
+                "amount": draw(
+                    st.one_of(
+                        st.sampled_from([0, 1, 2, 3, 10, 42, 48]), st.just({"param": "days_n"})
+                    )
+                ),
                 "unit": draw(st.sampled_from(["days", "hours", "working_days", "months"])),
             },
             "direction": draw(st.sampled_from(["after", "after", "before"])),
         }
-        if draw(st.integers(0, 2)) == 0:
+        if rarely(draw, 3):
             d["when"] = draw(condition(kind, 1, bool(derived)))
         deadlines.append(d)
     fulfil: dict[str, Any] = {"kind": fkind, "match": match, "at": at}
-    if draw(st.integers(0, 2)) == 0:
+    if rarely(draw, 3):
         fulfil["where"] = draw(condition(fkind, 1))
     rule = {
         "type": "deadline",
@@ -474,9 +573,9 @@ def deadline_rule(draw: Any, rid: str) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         rule["trigger"]["where"] = draw(condition(kind, 1, bool(derived)))
-    if draw(st.integers(0, 3)) == 0:
+    if rarely(draw, 4):
         rule["on_late"] = draw(outcome())
-    if draw(st.integers(0, 3)) == 0:
+    if rarely(draw, 4):
         rule["on_missing"] = draw(outcome())
     return rule
 
@@ -485,9 +584,16 @@ def deadline_rule(draw: Any, rid: str) -> dict[str, Any]:
 def periodic_rule(draw: Any, rid: str) -> dict[str, Any]:
     kind = draw(st.sampled_from(["annual_exchange", "annual_exchange", "notification"]))
     if draw(st.booleans()):
-        schedule: dict[str, Any] = {"every": "year", "month": draw(st.sampled_from([1, 2, 6, 12])), "day": draw(st.sampled_from([1, 15, 28, 29, 31]))}
+        schedule: dict[str, Any] = {
+            "every": "year",
+            "month": draw(st.sampled_from([1, 2, 6, 12])),
+            "day": draw(st.sampled_from([1, 15, 28, 29, 31])),
+        }
     else:
-        schedule = {"every": "months", "months": draw(st.one_of(st.sampled_from([1, 6, 12, 24]), st.just({"param": "interval"})))}
+        schedule = {
+            "every": "months",
+            "months": draw(st.one_of(st.sampled_from([12, 6, 24]), st.just({"param": "interval"}))),
+        }
     rule: dict[str, Any] = {
         "type": "periodic",
         "id": rid,
@@ -502,9 +608,9 @@ def periodic_rule(draw: Any, rid: str) -> dict[str, Any]:
         rule["cycle_offset"] = draw(st.sampled_from([0, 1]))
     if kind == "notification" and draw(st.booleans()):
         rule["submission"]["where"] = {"field": "channel", "op": "eq", "value": rid.split(".")[0]}
-    if draw(st.integers(0, 3)) == 0:
+    if rarely(draw, 4):
         rule["on_late"] = draw(outcome())
-    if draw(st.integers(0, 3)) == 0:
+    if rarely(draw, 4):
         rule["on_missing"] = draw(outcome())
     return rule
 
@@ -531,7 +637,7 @@ def commitment(draw: Any, cid: str, others: list[str], codes: list[str]) -> Comm
     if draw(st.booleans()):
         doc["enforcement"]["sanction_from"] = draw(days)
     applicability: dict[str, Any] = {}
-    if draw(st.integers(0, 3)) == 0:
+    if rarely(draw, 4):
         applicability["parties"] = draw(sublists(codes, 4))
     if draw(st.booleans()):
         applicability["transition"] = {"months": draw(st.sampled_from([0, 1, 6, 12, 24]))}
@@ -546,12 +652,17 @@ def commitment(draw: Any, cid: str, others: list[str], codes: list[str]) -> Comm
 
 @st.composite
 def party(draw: Any, code: str) -> dict[str, Any]:
-    p: dict[str, Any] = {"code": code, "name": f"State {code}", "holidays": draw(st.lists(days, max_size=3, unique=True))}
-    if draw(st.integers(0, 5)) == 0:
+    p: dict[str, Any] = {
+        "code": code,
+        "name": f"State {code}",
+        "holidays": draw(st.lists(days, max_size=3, unique=True)),
+    }
+    if rarely(draw, 6):
         return p
-    eif = draw(days)
+    # Mostly early entry into force, so that most parties are bound at the as-of date.
+    eif = draw(st.one_of(days, early_days, early_days))
     p["entry_into_force"] = eif
-    if draw(st.integers(0, 2)) == 0:
+    if rarely(draw, 3):
         notice = eif + timedelta(days=draw(st.integers(0, 400)))
         p["withdrawal_notice_on"] = notice
         if draw(st.booleans()):
@@ -559,20 +670,51 @@ def party(draw: Any, code: str) -> dict[str, Any]:
     return p
 
 
+def rule_kinds(commitments: dict[str, Commitment]) -> list[str]:
+    """The record kinds the rules look at (subjects, triggers, fulfilments, counts, submissions)."""
+    kinds: set[str] = set()
+    for c in commitments.values():
+        for r in c.rules:
+            if r.type == "classify":
+                kinds.add(r.subject.kind)
+                kinds.update(cs.kind for cs in r.counts)
+            elif r.type == "deadline":
+                kinds.update({r.trigger.kind, r.fulfil.kind})
+            else:
+                kinds.add(r.submission.kind)
+    return sorted(kinds)
+
+
 @st.composite
-def reports(draw: Any, codes: list[str]) -> list[Report]:
-    subjects = codes + [OUTSIDER]
+def reports(draw: Any, codes: list[str], focus: list[str] | None = None) -> list[Report]:
+    """Reports about the parties (rarely about a non-party), mostly carrying records of the
+    ``focus`` kinds, from random sources; the same record id recurs across reports."""
+    # A few record ids per bundle (one or two of each focus kind, some others), so that the same
+    # record recurs in several reports, from several sources and as corrections.
+    live = []
+    for kind in focus or []:
+        live.append((kind, IDS[kind][0]))
+        if draw(st.booleans()):
+            live.append((kind, IDS[kind][1]))
+    extras = draw(
+        st.lists(st.sampled_from(ALL_IDS), min_size=0 if live else 1, max_size=3, unique=True)
+    )
+    live += [x for x in extras if x not in live]
     base: dict[tuple[str, str, str], dict[str, Any]] = {}
     out = []
-    for i in range(draw(st.integers(0, 7))):
-        subject = draw(st.sampled_from(subjects))
+    main = draw(st.sampled_from(codes))  # most reports are about one party
+    for i in range(draw(st.integers(1, 10))):
+        subject = OUTSIDER if rarely(draw, 10) else draw(st.sampled_from([main, main, *codes]))
         source = draw(st.sampled_from(LEVELS))
-        items = draw(st.lists(st.sampled_from(ALL_IDS), max_size=5, unique=True))
+        items = draw(st.lists(st.sampled_from(live), min_size=1, max_size=len(live), unique=True))
         records = []
         for kind, rid in items:
             key = (subject, kind, rid)
             if key not in base:
                 base[key] = draw(record(kind, rid))
+                triggers = [i for k, i in live if i in TRIGGER_IDS]
+                if kind == "notification" and triggers and not rarely(draw, 3):
+                    base[key]["about"] = draw(st.sampled_from(triggers))
             records.append(draw(variant(kind, base[key])))
         doc: dict[str, Any] = {
             "document": "report",
@@ -583,9 +725,9 @@ def reports(draw: Any, codes: list[str]) -> list[Report]:
             "submitted_at": draw(timestamps()),
             "records": records,
         }
-        if source == "other_party" or draw(st.integers(0, 4)) == 0:
+        if source == "other_party" or rarely(draw, 5):
             doc["source_party"] = draw(st.sampled_from(codes + [OUTSIDER]))
-        if draw(st.integers(0, 4)) == 0:
+        if rarely(draw, 5):
             doc["evidence_level"] = draw(st.sampled_from(LEVELS))
         out.append(Report.model_validate(doc))
     return out
@@ -600,7 +742,10 @@ def bundles(draw: Any) -> tuple[TreatyState, dict[str, Commitment], list[Report]
     in_force = draw(st.lists(st.sampled_from(cids + ["ZZ-9"]), min_size=1, max_size=5, unique=True))
     params: dict[str, Any] = {
         "gp": {"value": draw(sublists(CODES))},
-        "gthr": {"comparison": draw(st.sampled_from(["strict", "inclusive"])), **draw(windowed(st.sampled_from([2, 3, 4])))},
+        "gthr": {
+            "comparison": draw(st.sampled_from(["strict", "inclusive"])),
+            **draw(windowed(st.sampled_from([2, 3, 4]))),
+        },
     }
     if draw(st.booleans()):
         params["transition_months"] = {"value": draw(st.sampled_from([0, 1, 6, 12, 24]))}
@@ -615,9 +760,11 @@ def bundles(draw: Any) -> tuple[TreatyState, dict[str, Commitment], list[Report]
         "parameters": params,
         "parties": [draw(party(c)) for c in codes],
     }
-    if draw(st.integers(0, 3)) == 0:
-        treaty_doc["settling_evidence"] = draw(st.lists(st.sampled_from(LEVELS), min_size=1, max_size=2, unique=True))
+    if rarely(draw, 4):
+        treaty_doc["settling_evidence"] = draw(
+            st.lists(st.sampled_from(LEVELS), min_size=1, max_size=2, unique=True)
+        )
     treaty = TreatyState.model_validate(treaty_doc)
-    reps = draw(reports(codes))
-    as_of = draw(days)
+    reps = draw(reports(codes, rule_kinds(commitments)))
+    as_of = draw(st.one_of(late_days, days, late_days))
     return treaty, commitments, reps, as_of

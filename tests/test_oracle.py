@@ -49,7 +49,9 @@ def treaty(
     )
 
 
-def commitment(cid: str = "AB-1", rules: list[dict[str, Any]] | None = None, **kw: Any) -> Commitment:
+def commitment(
+    cid: str = "AB-1", rules: list[dict[str, Any]] | None = None, **kw: Any
+) -> Commitment:
     return Commitment.model_validate(
         {
             "document": "commitment",
@@ -96,7 +98,9 @@ def run(t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str)
     return oracle_evaluate(t, {c.id: c for c in cs}, reports, date.fromisoformat(as_of))
 
 
-def one(t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str, subject: Any) -> tuple:
+def one(
+    t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str, subject: Any
+) -> tuple:
     """(status, flags) of the finding about ``subject`` (there must be exactly one)."""
     hits = [f for f in run(t, cs, reports, as_of) if f[2] == subject]
     assert len(hits) == 1, hits
@@ -111,8 +115,17 @@ def run_rec(
     return {"kind": kind, "id": rid, **fields}
 
 
-def notif(about: str = "tr1", sent_at: str = "2028-01-01T00:00:00Z", rid: str = "n1", **kw: Any) -> dict[str, Any]:
-    return {"kind": "notification", "id": rid, "channel": "AB-1", "about": about, "sent_at": sent_at, **kw}
+def notif(
+    about: str = "tr1", sent_at: str = "2028-01-01T00:00:00Z", rid: str = "n1", **kw: Any
+) -> dict[str, Any]:
+    return {
+        "kind": "notification",
+        "id": rid,
+        "channel": "AB-1",
+        "about": about,
+        "sent_at": sent_at,
+        **kw,
+    }
 
 
 def classify(
@@ -148,7 +161,13 @@ def notify_rule(
         "trigger": {"kind": "training_run"},
         "fulfil": {"kind": "notification", "match": {"about": "id"}, "at": "sent_at"},
         "deadlines": deadlines
-        or [{"anchor": "planned_start", "offset": {"amount": 42, "unit": "days"}, "direction": "before"}],
+        or [
+            {
+                "anchor": "planned_start",
+                "offset": {"amount": 42, "unit": "days"},
+                "direction": "before",
+            }
+        ],
         **kw,
     }
 
@@ -167,7 +186,9 @@ def test_date_helpers() -> None:
     assert add_months(date(2028, 3, 31), -1) == date(2028, 2, 29)
     assert add_months(date(2028, 1, 15), -13) == date(2026, 12, 15)
     # Fri 2027-12-24 + 2 working days, Mon 27 a holiday: Tue 28 is 1, Wed 29 is 2.
-    assert add_working_days(date(2027, 12, 24), 2, frozenset({date(2027, 12, 27)})) == date(2027, 12, 29)
+    assert add_working_days(date(2027, 12, 24), 2, frozenset({date(2027, 12, 27)})) == date(
+        2027, 12, 29
+    )
     assert add_working_days(date(2028, 1, 3), -1, frozenset()) == date(2027, 12, 31)
     assert add_working_days(date(2028, 1, 3), 0, frozenset()) == date(2028, 1, 3)
 
@@ -205,7 +226,10 @@ def test_commitment_for_listed_parties_only() -> None:
         rules=[classify({"field": "actual_flop", "op": "gt", "value": 1})],
         applicability={"parties": ["BBB"]},
     )
-    reps = [report([run_rec(actual_flop=5)], subject="AAA"), report([run_rec(actual_flop=5)], subject="BBB")]
+    reps = [
+        report([run_rec(actual_flop=5)], subject="AAA"),
+        report([run_rec(actual_flop=5)], subject="BBB"),
+    ]
     assert run(t, [c], reps, "2028-06-01") == [
         ("AAA", "AB-1", None, "not_applicable", ()),
         ("BBB", "AB-1", "tr1", "breach", ()),
@@ -269,14 +293,27 @@ def test_same_source_later_report_supersedes() -> None:
     b = report([run_rec(actual_flop=1)], rid="r-a", submitted="2028-02-01T00:00:00Z")
     assert one(T0, [c], [b, a], "2028-06-01", "tr1") == ("breach", ())
     # Another party is another source: no supersession across source_party.
-    x = report([run_rec(actual_flop=5)], source="other_party", source_party="BBB", submitted="2028-02-01T00:00:00Z")
-    y = report([run_rec(actual_flop=1)], source="other_party", source_party="CCC", submitted="2028-03-01T00:00:00Z")
+    x = report(
+        [run_rec(actual_flop=5)],
+        source="other_party",
+        source_party="BBB",
+        submitted="2028-02-01T00:00:00Z",
+    )
+    y = report(
+        [run_rec(actual_flop=1)],
+        source="other_party",
+        source_party="CCC",
+        submitted="2028-03-01T00:00:00Z",
+    )
     assert one(T0, [c], [x, y], "2028-06-01", "tr1") == ("gap", ("contradictory",))
 
 
 def test_supersession_is_per_record() -> None:
     c = commitment(rules=[BIG])
-    old = report([run_rec(rid="tr1", actual_flop=5), run_rec(rid="tr2", actual_flop=5)], submitted="2028-02-01T00:00:00Z")
+    old = report(
+        [run_rec(rid="tr1", actual_flop=5), run_rec(rid="tr2", actual_flop=5)],
+        submitted="2028-02-01T00:00:00Z",
+    )
     new = report([run_rec(rid="tr1", actual_flop=1)], submitted="2028-03-01T00:00:00Z")
     got = run(T0, [c], [old, new], "2028-06-01")
     assert got == [("AAA", "AB-1", "tr1", "compliant", ()), ("AAA", "AB-1", "tr2", "breach", ())]
@@ -284,7 +321,12 @@ def test_supersession_is_per_record() -> None:
 
 def test_field_level_merge_of_sources() -> None:
     rule = classify(
-        {"all": [{"field": "actual_flop", "op": "gt", "value": 3}, {"field": "developer", "op": "eq", "value": "Lab"}]}
+        {
+            "all": [
+                {"field": "actual_flop", "op": "gt", "value": 3},
+                {"field": "developer", "op": "eq", "value": "Lab"},
+            ]
+        }
     )
     c = commitment(rules=[rule])
     a = report([run_rec(actual_flop=5)], source="self")
@@ -325,7 +367,12 @@ def test_version_takes_highest_ranked_value_for_fields_it_does_not_state() -> No
     # Two disputed fields. open_source states only developer; its version takes actual_flop
     # from the highest-ranked source stating it (secretariat: 5).
     rule = classify(
-        {"all": [{"field": "actual_flop", "op": "gt", "value": 3}, {"field": "developer", "op": "eq", "value": "Y"}]}
+        {
+            "all": [
+                {"field": "actual_flop", "op": "gt", "value": 3},
+                {"field": "developer", "op": "eq", "value": "Y"},
+            ]
+        }
     )
     c = commitment(rules=[rule])
     s = report([run_rec(actual_flop=1, developer="X")], source="self")
@@ -344,7 +391,10 @@ def test_schema_default_is_not_a_statement() -> None:
     rule = classify({"field": "biological_data", "op": "eq", "value": False})
     c = commitment(rules=[rule])
     assert one(T0, [c], [report([run_rec()])], "2028-06-01", "tr1") == ("compliant", ())
-    assert one(T0, [c], [report([run_rec(biological_data=False)])], "2028-06-01", "tr1") == ("breach", ())
+    assert one(T0, [c], [report([run_rec(biological_data=False)])], "2028-06-01", "tr1") == (
+        "breach",
+        (),
+    )
     # Silence of one source does not dispute another's statement.
     a = report([run_rec(biological_data=True)], source="open_source")
     b = report([run_rec()], source="self")
@@ -360,6 +410,33 @@ def test_timestamps_in_other_zones_are_the_same_value() -> None:
     assert one(T0, [c], [a, b], "2028-06-01", "tr1") == ("compliant", ())
 
 
+def test_highest_settling_sources_disagreeing_settle_nothing() -> None:
+    c = commitment(rules=[BIG])
+    a = report([run_rec(actual_flop=1)], source="inspection", source_party="BBB")
+    b = report([run_rec(actual_flop=5)], source="inspection", source_party="CCC")
+    assert one(T0, [c], [a, b], "2028-06-01", "tr1") == ("gap", ("contradictory",))
+
+
+def test_version_outside_the_selection_counts_as_not_applicable() -> None:
+    # One source puts the run above the threshold (the rule applies and it breaches), another
+    # below (the rule does not apply): the disagreement is material.
+    rule = classify({"field": "developer", "op": "eq", "value": "Lab"})
+    rule["subject"]["where"] = {"field": "actual_flop", "op": "gt", "value": 3}
+    c = commitment(rules=[rule])
+    s = report([run_rec(actual_flop=1, developer="Lab")], source="self")
+    o = report([run_rec(actual_flop=5)], source="open_source")
+    assert one(T0, [c], [s, o], "2028-06-01", "tr1") == ("gap", ("contradictory",))
+    # No version selected: no subject finding at all.
+    o2 = report([run_rec(actual_flop=2)], source="open_source")
+    assert run(T0, [c], [s, o2], "2028-06-01") == [("AAA", "AB-1", None, "gap", ("unverifiable",))]
+
+
+def test_reports_about_non_parties_are_ignored() -> None:
+    c = commitment(rules=[BIG])
+    r = report([run_rec(actual_flop=5)], subject="EEE")
+    assert run(T0, [c], [r], "2028-06-01") == [("AAA", "AB-1", None, "gap", ("unverifiable",))]
+
+
 # ----------------------------------------------------------------------------------------------
 # 3: derive, parameters, field references
 # ----------------------------------------------------------------------------------------------
@@ -368,19 +445,39 @@ def test_timestamps_in_other_zones_are_the_same_value() -> None:
 def test_derive_and_absent_operands() -> None:
     rule = classify(
         {"field": "spread", "op": "gt", "value": 2},
-        derive={"spread": {"op": "sub", "args": [{"field": "compute_upper_flop"}, {"field": "compute_lower_flop"}]}},
+        derive={
+            "spread": {
+                "op": "sub",
+                "args": [{"field": "compute_upper_flop"}, {"field": "compute_lower_flop"}],
+            }
+        },
     )
     c = commitment(rules=[rule])
-    assert one(T0, [c], [report([run_rec(compute_lower_flop=1, compute_upper_flop=4)])], "2028-06-01", "tr1") == (
+    assert one(
+        T0,
+        [c],
+        [report([run_rec(compute_lower_flop=1, compute_upper_flop=4)])],
+        "2028-06-01",
+        "tr1",
+    ) == (
         "breach",
         (),
     )
-    assert one(T0, [c], [report([run_rec(compute_lower_flop=1, compute_upper_flop=3)])], "2028-06-01", "tr1") == (
+    assert one(
+        T0,
+        [c],
+        [report([run_rec(compute_lower_flop=1, compute_upper_flop=3)])],
+        "2028-06-01",
+        "tr1",
+    ) == (
         "compliant",
         (),
     )
     # One operand absent: the derived value is absent, the comparison false.
-    assert one(T0, [c], [report([run_rec(compute_upper_flop=9)])], "2028-06-01", "tr1") == ("compliant", ())
+    assert one(T0, [c], [report([run_rec(compute_upper_flop=9)])], "2028-06-01", "tr1") == (
+        "compliant",
+        (),
+    )
     # requires turns the absence into gap(insufficient_detail).
     c2 = commitment(rules=[{**rule, "requires": ["spread"]}])
     assert one(T0, [c2], [report([run_rec(compute_upper_flop=9)])], "2028-06-01", "tr1") == (
@@ -392,22 +489,49 @@ def test_derive_and_absent_operands() -> None:
 def test_derive_coalesce_min_max_mul_div_abs() -> None:
     def status(expr: dict[str, Any], op: str, value: Any, **fields: Any) -> str:
         rule = classify({"field": "v", "op": op, "value": value}, derive={"v": expr})
-        return one(T0, [commitment(rules=[rule])], [report([run_rec(**fields)])], "2028-06-01", "tr1")[0]
+        return one(
+            T0, [commitment(rules=[rule])], [report([run_rec(**fields)])], "2028-06-01", "tr1"
+        )[0]
 
     co = {"op": "coalesce", "args": [{"field": "actual_flop"}, {"field": "compute_upper_flop"}]}
     assert status(co, "eq", 4, compute_upper_flop=4) == "breach"
     assert status(co, "eq", 4, actual_flop=2, compute_upper_flop=4) == "compliant"
-    assert status({"op": "max", "args": [{"field": "actual_flop"}, 3]}, "eq", 3, actual_flop=2) == "breach"
-    assert status({"op": "min", "args": [{"field": "actual_flop"}, 3]}, "eq", 2, actual_flop=2) == "breach"
-    assert status({"op": "mul", "args": [{"field": "actual_flop"}, 2, 2]}, "eq", 8, actual_flop=2) == "breach"
-    assert status({"op": "div", "args": [{"field": "actual_flop"}, 4]}, "eq", 0.5, actual_flop=2) == "breach"
-    assert status({"op": "abs", "args": [{"op": "sub", "args": [1, {"field": "actual_flop"}]}]}, "eq", 1, actual_flop=2) == "breach"
+    assert (
+        status({"op": "max", "args": [{"field": "actual_flop"}, 3]}, "eq", 3, actual_flop=2)
+        == "breach"
+    )
+    assert (
+        status({"op": "min", "args": [{"field": "actual_flop"}, 3]}, "eq", 2, actual_flop=2)
+        == "breach"
+    )
+    assert (
+        status({"op": "mul", "args": [{"field": "actual_flop"}, 2, 2]}, "eq", 8, actual_flop=2)
+        == "breach"
+    )
+    assert (
+        status({"op": "div", "args": [{"field": "actual_flop"}, 4]}, "eq", 0.5, actual_flop=2)
+        == "breach"
+    )
+    assert (
+        status(
+            {"op": "abs", "args": [{"op": "sub", "args": [1, {"field": "actual_flop"}]}]},
+            "eq",
+            1,
+            actual_flop=2,
+        )
+        == "breach"
+    )
     # Dates: the earlier of actual and planned start.
     first = {"op": "min", "args": [{"field": "actual_start"}, {"field": "planned_start"}]}
     assert status(first, "eq", "2028-02-01", actual_start="2028-02-01") == "breach"
     # A parameter inside arithmetic.
     c = commitment(
-        rules=[classify({"field": "v", "op": "gt", "value": 10}, derive={"v": {"op": "mul", "args": [{"field": "actual_flop"}, {"param": "k"}]}})],
+        rules=[
+            classify(
+                {"field": "v", "op": "gt", "value": 10},
+                derive={"v": {"op": "mul", "args": [{"field": "actual_flop"}, {"param": "k"}]}},
+            )
+        ],
         parameters={"k": {"value": 3}},
     )
     assert one(T0, [c], [report([run_rec(actual_flop=4)])], "2028-06-01", "tr1") == ("breach", ())
@@ -416,13 +540,24 @@ def test_derive_coalesce_min_max_mul_div_abs() -> None:
 def test_field_reference_operand() -> None:
     rule = classify({"field": "actual_flop", "op": "gt", "value": {"field": "compute_upper_flop"}})
     c = commitment(rules=[rule])
-    assert one(T0, [c], [report([run_rec(actual_flop=5, compute_upper_flop=4)])], "2028-06-01", "tr1")[0] == "breach"
-    assert one(T0, [c], [report([run_rec(actual_flop=4, compute_upper_flop=4)])], "2028-06-01", "tr1")[0] == "compliant"
+    assert (
+        one(T0, [c], [report([run_rec(actual_flop=5, compute_upper_flop=4)])], "2028-06-01", "tr1")[
+            0
+        ]
+        == "breach"
+    )
+    assert (
+        one(T0, [c], [report([run_rec(actual_flop=4, compute_upper_flop=4)])], "2028-06-01", "tr1")[
+            0
+        ]
+        == "compliant"
+    )
     assert one(T0, [c], [report([run_rec(actual_flop=5)])], "2028-06-01", "tr1")[0] == "compliant"
 
 
 THRESHOLD_RULE = classify(
-    {"field": "actual_flop", "op": "meets", "value": {"param": "thr"}}, scope={"event": "planned_start"}
+    {"field": "actual_flop", "op": "meets", "value": {"param": "thr"}},
+    scope={"event": "planned_start"},
 )
 
 
@@ -435,18 +570,35 @@ def thr_commitment(comparison: str, **param: Any) -> Commitment:
 
 @pytest.mark.parametrize(
     ("comparison", "flop", "expected"),
-    [("strict", 3, "compliant"), ("strict", 3.5, "breach"), ("inclusive", 3, "breach"), ("inclusive", 2.9, "compliant")],
+    [
+        ("strict", 3, "compliant"),
+        ("strict", 3.5, "breach"),
+        ("inclusive", 3, "breach"),
+        ("inclusive", 2.9, "compliant"),
+    ],
 )
-def test_threshold_exactly_equal_strict_and_inclusive(comparison: str, flop: float, expected: str) -> None:
+def test_threshold_exactly_equal_strict_and_inclusive(
+    comparison: str, flop: float, expected: str
+) -> None:
     c = thr_commitment(comparison)
-    assert one(T0, [c], [report([run_rec(actual_flop=flop)])], "2028-06-01", "tr1") == (expected, ())
+    assert one(T0, [c], [report([run_rec(actual_flop=flop)])], "2028-06-01", "tr1") == (
+        expected,
+        (),
+    )
 
 
 def test_below_is_not_meets_and_false_when_absent() -> None:
-    for comparison, flop, expected in [("strict", 3, "breach"), ("inclusive", 3, "compliant"), ("strict", 4, "compliant")]:
+    for comparison, flop, expected in [
+        ("strict", 3, "breach"),
+        ("inclusive", 3, "compliant"),
+        ("strict", 4, "compliant"),
+    ]:
         rule = classify({"field": "actual_flop", "op": "below", "value": {"param": "thr"}})
         c = commitment(rules=[rule], parameters={"thr": {"value": 3, "comparison": comparison}})
-        assert one(T0, [c], [report([run_rec(actual_flop=flop)])], "2028-06-01", "tr1") == (expected, ())
+        assert one(T0, [c], [report([run_rec(actual_flop=flop)])], "2028-06-01", "tr1") == (
+            expected,
+            (),
+        )
     rule = classify({"field": "actual_flop", "op": "below", "value": {"param": "thr"}})
     c = commitment(rules=[rule], parameters={"thr": {"value": 3, "comparison": "strict"}})
     assert one(T0, [c], [report([run_rec()])], "2028-06-01", "tr1") == ("compliant", ())
@@ -471,16 +623,33 @@ def test_parameter_not_in_force_gives_insufficient_detail() -> None:
     r = report([run_rec(planned_start="2028-03-01", actual_flop=9)])
     assert one(T0, [c], [r], "2028-12-01", "tr1") == ("gap", ("insufficient_detail",))
     # Even under a negation (the condition is false, the finding still a gap).
-    rule = classify({"not": {"field": "actual_flop", "op": "meets", "value": {"param": "thr"}}}, scope={"event": "planned_start"})
-    c2 = commitment(rules=[rule], parameters={"thr": {"versions": [{"value": 3, "valid_from": "2028-07-01"}], "comparison": "strict"}})
+    rule = classify(
+        {"not": {"field": "actual_flop", "op": "meets", "value": {"param": "thr"}}},
+        scope={"event": "planned_start"},
+    )
+    c2 = commitment(
+        rules=[rule],
+        parameters={
+            "thr": {"versions": [{"value": 3, "valid_from": "2028-07-01"}], "comparison": "strict"}
+        },
+    )
     assert one(T0, [c2], [r], "2028-12-01", "tr1") == ("gap", ("insufficient_detail",))
 
 
 def test_treaty_parameter_used_when_commitment_has_none() -> None:
-    rule = classify({"field": "counterpart", "op": "in", "value": {"param": "great_powers"}}, kind="arrangement")
+    rule = classify(
+        {"field": "counterpart", "op": "in", "value": {"param": "great_powers"}}, kind="arrangement"
+    )
     t = treaty(parameters={"great_powers": {"value": ["USA", "CHN"]}})
     c = commitment(rules=[rule])
-    arr = {"kind": "arrangement", "id": "ar1", "name": "Pact", "form": "bilateral", "counterpart": "USA", "signed_on": "2028-02-01"}
+    arr = {
+        "kind": "arrangement",
+        "id": "ar1",
+        "name": "Pact",
+        "form": "bilateral",
+        "counterpart": "USA",
+        "signed_on": "2028-02-01",
+    }
     assert one(t, [c], [report([arr])], "2028-06-01", "ar1") == ("breach", ())
     # The commitment's own parameter shadows the treaty's.
     c2 = commitment(rules=[rule], parameters={"great_powers": {"value": ["RUS"]}})
@@ -510,6 +679,9 @@ ARR = {
         ({"field": "form", "op": "eq", "value": "multilateral"}, True),
         ({"field": "form", "op": "ne", "value": "multilateral"}, False),
         ({"field": "form", "op": "ne", "value": "bilateral"}, True),
+        # Values of different types do not compare at all (ne included).
+        ({"field": "form", "op": "ne", "value": 3}, False),
+        ({"field": "share_members_in_gp_defence_treaty", "op": "ne", "value": "0.5"}, False),
         ({"field": "share_members_in_gp_defence_treaty", "op": "gt", "value": 0.5}, False),
         ({"field": "share_members_in_gp_defence_treaty", "op": "ge", "value": 0.5}, True),
         ({"field": "share_members_in_gp_defence_treaty", "op": "lt", "value": 0.5}, False),
@@ -529,8 +701,24 @@ ARR = {
         ({"field": "exclusivity_clause", "op": "absent"}, False),
         ({"field": "accession", "op": "absent"}, True),
         ({"field": "exclusivity_clause", "op": "eq", "value": True}, True),
-        ({"all": [{"field": "form", "op": "eq", "value": "multilateral"}, {"field": "exclusivity_clause", "op": "eq", "value": False}]}, False),
-        ({"any": [{"field": "form", "op": "eq", "value": "bilateral"}, {"field": "exclusivity_clause", "op": "eq", "value": True}]}, True),
+        (
+            {
+                "all": [
+                    {"field": "form", "op": "eq", "value": "multilateral"},
+                    {"field": "exclusivity_clause", "op": "eq", "value": False},
+                ]
+            },
+            False,
+        ),
+        (
+            {
+                "any": [
+                    {"field": "form", "op": "eq", "value": "bilateral"},
+                    {"field": "exclusivity_clause", "op": "eq", "value": True},
+                ]
+            },
+            True,
+        ),
         ({"not": {"field": "form", "op": "eq", "value": "bilateral"}}, True),
         (
             {
@@ -567,7 +755,10 @@ ARR = {
 )
 def test_condition_forms(cond: dict[str, Any], holds: bool) -> None:
     c = commitment(rules=[classify(cond, kind="arrangement")])
-    assert one(T0, [c], [report([ARR])], "2028-06-01", "ar1") == ("breach" if holds else "compliant", ())
+    assert one(T0, [c], [report([ARR])], "2028-06-01", "ar1") == (
+        "breach" if holds else "compliant",
+        (),
+    )
 
 
 def test_in_with_parameter_list_and_where() -> None:
@@ -579,14 +770,22 @@ def test_in_with_parameter_list_and_where() -> None:
     c = commitment(rules=[rule], parameters={"gp": {"value": ["USA"]}})
     bil = {**ARR, "id": "b1", "form": "bilateral", "counterpart": "USA"}
     multi = {**ARR, "id": "m1"}
-    assert run(T0, [c], [report([bil, multi])], "2028-06-01") == [("AAA", "AB-1", "b1", "breach", ())]
+    assert run(T0, [c], [report([bil, multi])], "2028-06-01") == [
+        ("AAA", "AB-1", "b1", "breach", ())
+    ]
 
 
 def test_requires_gives_insufficient_detail() -> None:
     rule = classify({"field": "actual_flop", "op": "gt", "value": 3}, requires=["actual_flop"])
     c = commitment(rules=[rule])
-    assert one(T0, [c], [report([run_rec()])], "2028-06-01", "tr1") == ("gap", ("insufficient_detail",))
-    assert one(T0, [c], [report([run_rec(actual_flop=1)])], "2028-06-01", "tr1") == ("compliant", ())
+    assert one(T0, [c], [report([run_rec()])], "2028-06-01", "tr1") == (
+        "gap",
+        ("insufficient_detail",),
+    )
+    assert one(T0, [c], [report([run_rec(actual_flop=1)])], "2028-06-01", "tr1") == (
+        "compliant",
+        (),
+    )
 
 
 def test_first_matching_case_wins_else_otherwise() -> None:
@@ -596,13 +795,29 @@ def test_first_matching_case_wins_else_otherwise() -> None:
         "clause": "c",
         "subject": {"kind": "training_run"},
         "cases": [
-            {"when": {"field": "actual_flop", "op": "gt", "value": 5}, "status": "breach", "flags": ["anomaly"]},
-            {"when": {"field": "actual_flop", "op": "gt", "value": 3}, "status": "gap", "flags": ["pending_determination"]},
+            {
+                "when": {"field": "actual_flop", "op": "gt", "value": 5},
+                "status": "breach",
+                "flags": ["anomaly"],
+            },
+            {
+                "when": {"field": "actual_flop", "op": "gt", "value": 3},
+                "status": "gap",
+                "flags": ["pending_determination"],
+            },
         ],
         "otherwise": {"status": "compliant"},
     }
     c = commitment(rules=[rule])
-    reps = [report([run_rec(rid="a", actual_flop=9), run_rec(rid="b", actual_flop=4), run_rec(rid="c", actual_flop=1)])]
+    reps = [
+        report(
+            [
+                run_rec(rid="a", actual_flop=9),
+                run_rec(rid="b", actual_flop=4),
+                run_rec(rid="c", actual_flop=1),
+            ]
+        )
+    ]
     assert run(T0, [c], reps, "2028-06-01") == [
         ("AAA", "AB-1", "a", "breach", ("anomaly",)),
         ("AAA", "AB-1", "b", "gap", ("pending_determination",)),
@@ -614,12 +829,21 @@ def test_first_matching_case_wins_else_otherwise() -> None:
 # 5: applicability in time
 # ----------------------------------------------------------------------------------------------
 
-ACT_RULE = classify({"field": "actual_flop", "op": "gt", "value": 3}, scope={"event": "planned_start"})
+ACT_RULE = classify(
+    {"field": "actual_flop", "op": "gt", "value": 3}, scope={"event": "planned_start"}
+)
 
 
 def test_act_before_entry_into_force() -> None:
     c = commitment(rules=[ACT_RULE])
-    reps = [report([run_rec(rid="a", planned_start="2027-12-31", actual_flop=9), run_rec(rid="b", planned_start="2028-01-01", actual_flop=9)])]
+    reps = [
+        report(
+            [
+                run_rec(rid="a", planned_start="2027-12-31", actual_flop=9),
+                run_rec(rid="b", planned_start="2028-01-01", actual_flop=9),
+            ]
+        )
+    ]
     assert run(T0, [c], reps, "2028-06-01") == [
         ("AAA", "AB-1", "a", "not_applicable", ("before_entry_into_force",)),
         ("AAA", "AB-1", "b", "breach", ()),
@@ -649,16 +873,26 @@ def test_withdrawal_notice_month_end_clamp() -> None:
         ("AAA", "AB-1", "b", "not_applicable", ("after_withdrawal",)),
     ]
     # The treaty's notice period, and an explicit effective date, are honoured.
-    t12 = treaty(parties=[party(withdrawal_notice_on="2028-08-31")], parameters={"withdrawal_notice_months": {"value": 12}})
+    t12 = treaty(
+        parties=[party(withdrawal_notice_on="2028-08-31")],
+        parameters={"withdrawal_notice_months": {"value": 12}},
+    )
     assert one(t12, [c], reps, "2029-06-01", "b") == ("breach", ())
-    tx = treaty(parties=[party(withdrawal_notice_on="2028-08-31", withdrawal_effective_on="2029-02-27")])
+    tx = treaty(
+        parties=[party(withdrawal_notice_on="2028-08-31", withdrawal_effective_on="2029-02-27")]
+    )
     assert one(tx, [c], reps, "2029-06-01", "a") == ("not_applicable", ("after_withdrawal",))
 
 
 def test_act_without_event_date_is_a_gap() -> None:
-    rule = classify({"field": "actual_flop", "op": "gt", "value": 3}, scope={"event": "actual_start"})
+    rule = classify(
+        {"field": "actual_flop", "op": "gt", "value": 3}, scope={"event": "actual_start"}
+    )
     c = commitment(rules=[rule])
-    assert one(T0, [c], [report([run_rec(actual_flop=9)])], "2028-06-01", "tr1") == ("gap", ("insufficient_detail",))
+    assert one(T0, [c], [report([run_rec(actual_flop=9)])], "2028-06-01", "tr1") == (
+        "gap",
+        ("insufficient_detail",),
+    )
 
 
 SITUATION = classify(
@@ -702,10 +936,15 @@ def test_transition_default_and_treaty_parameter() -> None:
 def test_continuing_situation_empty_window() -> None:
     c = commitment(rules=[SITUATION])
     ended_before = report([arr("2027-01-01", "2028-01-01")])
-    assert one(T0, [c], [ended_before], "2028-06-01", "ar1") == ("not_applicable", ("before_entry_into_force",))
+    assert one(T0, [c], [ended_before], "2028-06-01", "ar1") == (
+        "not_applicable",
+        ("before_entry_into_force",),
+    )
     future = report([arr("2028-06-02")])
     assert one(T0, [c], [future], "2028-06-01", "ar1") == ("not_applicable", ("not_yet_due",))
-    t = treaty(parties=[party(withdrawal_notice_on="2028-01-10", withdrawal_effective_on="2028-03-01")])
+    t = treaty(
+        parties=[party(withdrawal_notice_on="2028-01-10", withdrawal_effective_on="2028-03-01")]
+    )
     after = report([arr("2028-03-01")])
     assert one(t, [c], [after], "2028-06-01", "ar1") == ("not_applicable", ("after_withdrawal",))
     during = report([arr("2028-02-29")])
@@ -731,43 +970,83 @@ QUOTA = {
         }
     ],
     "cases": [
-        {"when": {"count": "accepted", "op": "ge", "value": {"param": "quota"}}, "status": "compliant", "flags": ["quota_exhausted"]}
+        {
+            "when": {"count": "accepted", "op": "ge", "value": {"param": "quota"}},
+            "status": "compliant",
+            "flags": ["quota_exhausted"],
+        }
     ],
     "otherwise": {"status": "breach"},
 }
 
 
 def insp(i: int, at: str, by: str = "BBB") -> dict[str, Any]:
-    return {"kind": "inspection", "id": f"is{i}", "request": f"q{i}", "requesting_party": by, "access_granted_at": at}
+    return {
+        "kind": "inspection",
+        "id": f"is{i}",
+        "request": f"q{i}",
+        "requesting_party": by,
+        "access_granted_at": at,
+    }
 
 
 def refusal(at: str, by: str = "BBB") -> dict[str, Any]:
-    return {"kind": "inspection_refusal", "id": "rf1", "request": "q9", "requesting_party": by, "refused_at": at}
+    return {
+        "kind": "inspection_refusal",
+        "id": "rf1",
+        "request": "q9",
+        "requesting_party": by,
+        "refused_at": at,
+    }
 
 
 def test_exhausted_inspection_quota_makes_refusal_lawful() -> None:
     c = commitment(rules=[QUOTA], parameters={"quota": {"value": 3}})
-    three = [insp(1, "2028-02-01T10:00:00Z"), insp(2, "2028-05-01T10:00:00Z"), insp(3, "2028-09-01T10:00:00Z")]
+    three = [
+        insp(1, "2028-02-01T10:00:00Z"),
+        insp(2, "2028-05-01T10:00:00Z"),
+        insp(3, "2028-09-01T10:00:00Z"),
+    ]
     ok = report([*three, refusal("2028-10-01T10:00:00Z")])
     assert one(T0, [c], [ok], "2028-12-01", "rf1") == ("compliant", ("quota_exhausted",))
     # Only two before the refusal (the third is later): unlawful.
     early = report([*three, refusal("2028-08-01T10:00:00Z")])
     assert one(T0, [c], [early], "2028-12-01", "rf1") == ("breach", ())
+    # ``before`` is strict: an inspection at the very second of the refusal does not count.
+    same_time = [*three[:2], insp(3, "2028-10-01T12:00:00+02:00")]
+    assert one(
+        T0, [c], [report([*same_time, refusal("2028-10-01T10:00:00Z")])], "2028-12-01", "rf1"
+    ) == ("breach", ())
     # One of the three was last year.
     last_year = [insp(0, "2027-12-31T23:00:00Z"), *three[1:]]
-    assert one(T0, [c], [report([*last_year, refusal("2028-10-01T10:00:00Z")])], "2028-12-01", "rf1") == ("breach", ())
+    assert one(
+        T0, [c], [report([*last_year, refusal("2028-10-01T10:00:00Z")])], "2028-12-01", "rf1"
+    ) == ("breach", ())
     # One of the three was requested by another party.
     other = [insp(1, "2028-02-01T10:00:00Z", by="CCC"), *three[1:]]
-    assert one(T0, [c], [report([*other, refusal("2028-10-01T10:00:00Z")])], "2028-12-01", "rf1") == ("breach", ())
+    assert one(
+        T0, [c], [report([*other, refusal("2028-10-01T10:00:00Z")])], "2028-12-01", "rf1"
+    ) == ("breach", ())
     # The same inspection reported by three sources counts once.
-    dup = [report([three[0]], source="secretariat"), report([three[0]], source="inspection"), report([three[0], three[1], refusal("2028-10-01T10:00:00Z")])]
+    dup = [
+        report([three[0]], source="secretariat"),
+        report([three[0]], source="inspection"),
+        report([three[0], three[1], refusal("2028-10-01T10:00:00Z")]),
+    ]
     assert one(T0, [c], dup, "2028-12-01", "rf1") == ("breach", ())
 
 
 def test_count_any_version_matches() -> None:
     # The third inspection's date is disputed; one version puts it before the refusal: it counts.
     c = commitment(rules=[QUOTA], parameters={"quota": {"value": 3}})
-    base = report([insp(1, "2028-02-01T10:00:00Z"), insp(2, "2028-05-01T10:00:00Z"), insp(3, "2028-11-01T10:00:00Z"), refusal("2028-10-01T10:00:00Z")])
+    base = report(
+        [
+            insp(1, "2028-02-01T10:00:00Z"),
+            insp(2, "2028-05-01T10:00:00Z"),
+            insp(3, "2028-11-01T10:00:00Z"),
+            refusal("2028-10-01T10:00:00Z"),
+        ]
+    )
     alt = report([insp(3, "2028-09-01T10:00:00Z")], source="open_source")
     assert one(T0, [c], [base, alt], "2028-12-01", "rf1") == ("compliant", ("quota_exhausted",))
 
@@ -811,10 +1090,15 @@ def test_missing_and_not_yet_due() -> None:
 
 
 def test_custom_late_and_missing_outcomes() -> None:
-    rule = notify_rule(on_late={"status": "gap", "flags": ["late"]}, on_missing={"status": "gap", "flags": ["missing_report"]})
+    rule = notify_rule(
+        on_late={"status": "gap", "flags": ["late"]},
+        on_missing={"status": "gap", "flags": ["missing_report"]},
+    )
     c = commitment(rules=[rule])
     assert one(T0, [c], [report([run_rec()])], "2028-06-01", "tr1") == ("gap", ("missing_report",))
-    assert one(T0, [c], [report([run_rec(), notif(sent_at="2028-02-01T00:00:00Z")])], "2028-06-01", "tr1") == ("gap", ("late",))
+    assert one(
+        T0, [c], [report([run_rec(), notif(sent_at="2028-02-01T00:00:00Z")])], "2028-06-01", "tr1"
+    ) == ("gap", ("late",))
 
 
 HOURS_RULE = {
@@ -836,17 +1120,27 @@ def test_exactly_48_hours_complies() -> None:
     exact = report([incident(), notif(about="in1", sent_at="2028-03-03T10:00:00Z")])
     assert one(T0, [c], [exact], "2028-06-01", "in1") == ("compliant", ())
     # The same instant written in another zone.
-    exact_local = report([incident(aware="2028-03-01T19:00:00+09:00"), notif(about="in1", sent_at="2028-03-03T05:00:00-05:00")])
+    exact_local = report(
+        [
+            incident(aware="2028-03-01T19:00:00+09:00"),
+            notif(about="in1", sent_at="2028-03-03T05:00:00-05:00"),
+        ]
+    )
     assert one(T0, [c], [exact_local], "2028-06-01", "in1") == ("compliant", ())
     one_second = report([incident(), notif(about="in1", sent_at="2028-03-03T10:00:01Z")])
     assert one(T0, [c], [one_second], "2028-06-01", "in1") == ("breach", ("late",))
     # Not yet due until the end of the as-of day passes the due instant.
-    assert one(T0, [c], [report([incident()])], "2028-03-02", "in1") == ("not_applicable", ("not_yet_due",))
+    assert one(T0, [c], [report([incident()])], "2028-03-02", "in1") == (
+        "not_applicable",
+        ("not_yet_due",),
+    )
     assert one(T0, [c], [report([incident()])], "2028-03-03", "in1") == ("breach", ("missing",))
 
 
 def test_hours_from_a_date_only_anchor_count_from_midnight_utc() -> None:
-    rule = notify_rule(deadlines=[{"anchor": "planned_start", "offset": {"amount": 24, "unit": "hours"}}])
+    rule = notify_rule(
+        deadlines=[{"anchor": "planned_start", "offset": {"amount": 24, "unit": "hours"}}]
+    )
     c = commitment(rules=[rule])
     ok = report([run_rec(), notif(sent_at="2028-03-02T00:00:00Z")])
     assert one(T0, [c], [ok], "2028-06-01", "tr1") == ("compliant", ())
@@ -856,7 +1150,9 @@ def test_hours_from_a_date_only_anchor_count_from_midnight_utc() -> None:
 
 def test_working_days_across_weekend_and_holiday() -> None:
     # Anchor Thu 2028-03-02; 3 working days: Fri 3, (Sat 4, Sun 5), Mon 6 holiday, Tue 7, Wed 8.
-    rule = notify_rule(deadlines=[{"anchor": "planned_start", "offset": {"amount": 3, "unit": "working_days"}}])
+    rule = notify_rule(
+        deadlines=[{"anchor": "planned_start", "offset": {"amount": 3, "unit": "working_days"}}]
+    )
     c = commitment(rules=[rule])
     t = treaty(parties=[party(holidays=["2028-03-06"])])
     planned = "2028-03-02"
@@ -865,7 +1161,9 @@ def test_working_days_across_weekend_and_holiday() -> None:
     assert one(t, [c], [on_time], "2028-06-01", "tr1") == ("compliant", ())
     assert one(t, [c], [late], "2028-06-01", "tr1") == ("breach", ("late",))
     # Without the holiday the due day is Tue 7.
-    late_no_holiday = report([run_rec(planned_start=planned), notif(sent_at="2028-03-08T00:00:00Z")])
+    late_no_holiday = report(
+        [run_rec(planned_start=planned), notif(sent_at="2028-03-08T00:00:00Z")]
+    )
     assert one(T0, [c], [late_no_holiday], "2028-06-01", "tr1") == ("breach", ("late",))
     # Another party's holiday does not count.
     t2 = treaty(parties=[party(), party("BBB", holidays=["2028-03-06"])])
@@ -874,17 +1172,63 @@ def test_working_days_across_weekend_and_holiday() -> None:
 
 def test_working_days_before_the_anchor() -> None:
     # 2 working days before Mon 2028-03-06: Fri 3, Thu 2.
-    rule = notify_rule(deadlines=[{"anchor": "planned_start", "offset": {"amount": 2, "unit": "working_days"}, "direction": "before"}])
+    rule = notify_rule(
+        deadlines=[
+            {
+                "anchor": "planned_start",
+                "offset": {"amount": 2, "unit": "working_days"},
+                "direction": "before",
+            }
+        ]
+    )
     c = commitment(rules=[rule])
-    assert one(T0, [c], [report([run_rec(planned_start="2028-03-06"), notif(sent_at="2028-03-02T23:59:59Z")])], "2028-06-01", "tr1")[0] == "compliant"
-    assert one(T0, [c], [report([run_rec(planned_start="2028-03-06"), notif(sent_at="2028-03-03T00:00:00Z")])], "2028-06-01", "tr1")[0] == "breach"
+    assert (
+        one(
+            T0,
+            [c],
+            [report([run_rec(planned_start="2028-03-06"), notif(sent_at="2028-03-02T23:59:59Z")])],
+            "2028-06-01",
+            "tr1",
+        )[0]
+        == "compliant"
+    )
+    assert (
+        one(
+            T0,
+            [c],
+            [report([run_rec(planned_start="2028-03-06"), notif(sent_at="2028-03-03T00:00:00Z")])],
+            "2028-06-01",
+            "tr1",
+        )[0]
+        == "breach"
+    )
 
 
 def test_months_deadline_clamped() -> None:
-    rule = notify_rule(deadlines=[{"anchor": "planned_start", "offset": {"amount": 1, "unit": "months"}}])
+    rule = notify_rule(
+        deadlines=[{"anchor": "planned_start", "offset": {"amount": 1, "unit": "months"}}]
+    )
     c = commitment(rules=[rule])
-    assert one(T0, [c], [report([run_rec(planned_start="2028-01-31"), notif(sent_at="2028-02-29T23:00:00Z")])], "2028-06-01", "tr1")[0] == "compliant"
-    assert one(T0, [c], [report([run_rec(planned_start="2028-01-31"), notif(sent_at="2028-03-01T00:00:00Z")])], "2028-06-01", "tr1")[0] == "breach"
+    assert (
+        one(
+            T0,
+            [c],
+            [report([run_rec(planned_start="2028-01-31"), notif(sent_at="2028-02-29T23:00:00Z")])],
+            "2028-06-01",
+            "tr1",
+        )[0]
+        == "compliant"
+    )
+    assert (
+        one(
+            T0,
+            [c],
+            [report([run_rec(planned_start="2028-01-31"), notif(sent_at="2028-03-01T00:00:00Z")])],
+            "2028-06-01",
+            "tr1",
+        )[0]
+        == "breach"
+    )
 
 
 def test_strictest_applicable_deadline_wins() -> None:
@@ -892,8 +1236,17 @@ def test_strictest_applicable_deadline_wins() -> None:
         **HOURS_RULE,
         "deadlines": [
             {"anchor": "aware_at", "offset": {"amount": 15, "unit": "days"}},
-            {"anchor": "aware_at", "offset": {"amount": 10, "unit": "days"}, "label": "death", "when": {"field": "severity_classes", "op": "contains", "value": "death"}},
-            {"anchor": "aware_at", "offset": {"amount": 2, "unit": "days"}, "when": {"field": "imminent_risk", "op": "eq", "value": True}},
+            {
+                "anchor": "aware_at",
+                "offset": {"amount": 10, "unit": "days"},
+                "label": "death",
+                "when": {"field": "severity_classes", "op": "contains", "value": "death"},
+            },
+            {
+                "anchor": "aware_at",
+                "offset": {"amount": 2, "unit": "days"},
+                "when": {"field": "imminent_risk", "op": "eq", "value": True},
+            },
         ],
     }
     c = commitment(rules=[rule])
@@ -908,7 +1261,15 @@ def test_strictest_applicable_deadline_wins() -> None:
 
 
 def test_deadline_amount_parameter_and_fulfil_where() -> None:
-    rule = notify_rule(deadlines=[{"anchor": "planned_start", "offset": {"amount": {"param": "notice"}, "unit": "days"}, "direction": "before"}])
+    rule = notify_rule(
+        deadlines=[
+            {
+                "anchor": "planned_start",
+                "offset": {"amount": {"param": "notice"}, "unit": "days"},
+                "direction": "before",
+            }
+        ]
+    )
     rule["fulfil"]["where"] = {"field": "channel", "op": "eq", "value": "AB-1"}
     c = commitment(rules=[rule], parameters={"notice": {"value": 10, "unit": "days"}})
     ok = report([run_rec(), notif(sent_at="2028-02-20T10:00:00Z")])
@@ -958,7 +1319,12 @@ ANNUAL = {
 
 
 def ax(year: int, at: str, rid: str | None = None) -> dict[str, Any]:
-    return {"kind": "annual_exchange", "id": rid or f"ax{year}", "valid_for_year": year, "submitted_at": at}
+    return {
+        "kind": "annual_exchange",
+        "id": rid or f"ax{year}",
+        "valid_for_year": year,
+        "submitted_at": at,
+    }
 
 
 def test_periodic_yearly_with_cycle_field() -> None:
@@ -974,24 +1340,34 @@ def test_periodic_yearly_with_cycle_field() -> None:
 
 def test_periodic_only_next_not_yet_due_cycle_listed_and_due_day() -> None:
     c = commitment(rules=[ANNUAL])
-    assert run(T0, [c], [], "2028-06-01") == [("AAA", "AB-1", "cycle:2028-12-15", "not_applicable", ("not_yet_due",))]
+    assert run(T0, [c], [], "2028-06-01") == [
+        ("AAA", "AB-1", "cycle:2028-12-15", "not_applicable", ("not_yet_due",))
+    ]
     # On the due day itself the cycle is not yet missing; the day after it is.
-    assert run(T0, [c], [], "2028-12-15") == [("AAA", "AB-1", "cycle:2028-12-15", "not_applicable", ("not_yet_due",))]
+    assert run(T0, [c], [], "2028-12-15") == [
+        ("AAA", "AB-1", "cycle:2028-12-15", "not_applicable", ("not_yet_due",))
+    ]
     assert run(T0, [c], [], "2028-12-16") == [
         ("AAA", "AB-1", "cycle:2028-12-15", "breach", ("missing",)),
         ("AAA", "AB-1", "cycle:2029-12-15", "not_applicable", ("not_yet_due",)),
     ]
     # An early submission for the next cycle is judged already.
     early = report([ax(2029, "2028-03-01T00:00:00Z")])
-    assert run(T0, [c], [early], "2028-06-01") == [("AAA", "AB-1", "cycle:2028-12-15", "compliant", ())]
+    assert run(T0, [c], [early], "2028-06-01") == [
+        ("AAA", "AB-1", "cycle:2028-12-15", "compliant", ())
+    ]
 
 
 def test_periodic_first_due_on_or_after_entry_into_force() -> None:
     c = commitment(rules=[ANNUAL])
     t = treaty(parties=[party(eif="2028-12-15")])
-    assert run(t, [c], [], "2028-12-15") == [("AAA", "AB-1", "cycle:2028-12-15", "not_applicable", ("not_yet_due",))]
+    assert run(t, [c], [], "2028-12-15") == [
+        ("AAA", "AB-1", "cycle:2028-12-15", "not_applicable", ("not_yet_due",))
+    ]
     t2 = treaty(parties=[party(eif="2028-12-16")])
-    assert run(t2, [c], [], "2028-12-20") == [("AAA", "AB-1", "cycle:2029-12-15", "not_applicable", ("not_yet_due",))]
+    assert run(t2, [c], [], "2028-12-20") == [
+        ("AAA", "AB-1", "cycle:2029-12-15", "not_applicable", ("not_yet_due",))
+    ]
 
 
 def test_periodic_order_assignment_without_cycle_field() -> None:
@@ -1017,8 +1393,18 @@ def test_periodic_order_assignment_without_cycle_field() -> None:
 
 def test_periodic_cycle_field_earliest_submission_counts() -> None:
     c = commitment(rules=[ANNUAL])
-    reps = [report([ax(2029, "2029-01-05T00:00:00Z", "late1"), ax(2029, "2028-12-01T00:00:00Z", "early1")])]
-    assert run(T0, [c], reps, "2029-06-01")[0] == ("AAA", "AB-1", "cycle:2028-12-15", "compliant", ())
+    reps = [
+        report(
+            [ax(2029, "2029-01-05T00:00:00Z", "late1"), ax(2029, "2028-12-01T00:00:00Z", "early1")]
+        )
+    ]
+    assert run(T0, [c], reps, "2029-06-01")[0] == (
+        "AAA",
+        "AB-1",
+        "cycle:2028-12-15",
+        "compliant",
+        (),
+    )
 
 
 def test_periodic_every_n_months_counted_from_due_date() -> None:
@@ -1044,7 +1430,9 @@ def test_periodic_every_n_months_counted_from_due_date() -> None:
 def test_periodic_stops_at_withdrawal() -> None:
     c = commitment(rules=[ANNUAL])
     t = treaty(parties=[party(withdrawal_notice_on="2029-06-15")])  # effective 2029-12-15
-    assert run(t, [c], [], "2031-01-01") == [("AAA", "AB-1", "cycle:2028-12-15", "breach", ("missing",))]
+    assert run(t, [c], [], "2031-01-01") == [
+        ("AAA", "AB-1", "cycle:2028-12-15", "breach", ("missing",))
+    ]
     t2 = treaty(parties=[party(withdrawal_notice_on="2029-06-16")])  # effective 2029-12-16
     assert run(t2, [c], [], "2031-01-01") == [
         ("AAA", "AB-1", "cycle:2028-12-15", "breach", ("missing",)),
@@ -1052,11 +1440,38 @@ def test_periodic_stops_at_withdrawal() -> None:
     ]
 
 
+def test_periodic_interval_parameter_not_in_force() -> None:
+    rule = {
+        "type": "periodic",
+        "id": "AB-1.R1",
+        "clause": "every N months",
+        "submission": {"kind": "annual_exchange"},
+        "at": "submitted_at",
+        "schedule": {"every": "months", "months": {"param": "interval"}},
+    }
+    c = commitment(
+        rules=[rule],
+        parameters={"interval": {"versions": [{"value": 12, "valid_to": "2028-06-01"}]}},
+    )
+    assert run(T0, [c], [], "2028-05-31") == [
+        ("AAA", "AB-1", "cycle:2029-01-01", "not_applicable", ("not_yet_due",))
+    ]
+    assert run(T0, [c], [], "2028-06-01") == [
+        ("AAA", "AB-1", None, "gap", ("insufficient_detail",))
+    ]
+
+
 def test_periodic_disputed_submission() -> None:
     c = commitment(rules=[ANNUAL])
     s = report([ax(2029, "2028-12-10T00:00:00Z")], source="self")
     o = report([ax(2029, "2028-12-20T00:00:00Z")], source="secretariat")
-    assert run(T0, [c], [s, o], "2029-06-01")[0] == ("AAA", "AB-1", "cycle:2028-12-15", "gap", ("contradictory",))
+    assert run(T0, [c], [s, o], "2029-06-01")[0] == (
+        "AAA",
+        "AB-1",
+        "cycle:2028-12-15",
+        "gap",
+        ("contradictory",),
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1083,8 +1498,14 @@ def test_self_reported_claim_with_no_corroboration() -> None:
 def test_corroboration_on_classify_and_periodic() -> None:
     rule = classify({"field": "actual_flop", "op": "gt", "value": 3}, corroboration="required")
     c = commitment(rules=[rule])
-    assert one(T0, [c], [report([run_rec(actual_flop=1)])], "2028-06-01", "tr1") == ("gap", ("uncorroborated",))
-    both = [report([run_rec(actual_flop=1)]), report([run_rec(actual_flop=1)], source="open_source")]
+    assert one(T0, [c], [report([run_rec(actual_flop=1)])], "2028-06-01", "tr1") == (
+        "gap",
+        ("uncorroborated",),
+    )
+    both = [
+        report([run_rec(actual_flop=1)]),
+        report([run_rec(actual_flop=1)], source="open_source"),
+    ]
     assert one(T0, [c], both, "2028-06-01", "tr1") == ("compliant", ())
     p = commitment(rules=[{**ANNUAL, "corroboration": "flag"}])
     assert run(T0, [p], [report([ax(2029, "2028-12-01T00:00:00Z")])], "2029-01-01")[0] == (
@@ -1102,7 +1523,11 @@ def test_corroboration_on_classify_and_periodic() -> None:
 
 
 def test_worst_status_wins_and_flags_merge() -> None:
-    r1 = classify({"field": "actual_flop", "op": "gt", "value": 3}, rid="AB-1.R1", hit={"status": "gap", "flags": ["anomaly"]})
+    r1 = classify(
+        {"field": "actual_flop", "op": "gt", "value": 3},
+        rid="AB-1.R1",
+        hit={"status": "gap", "flags": ["anomaly"]},
+    )
     r2 = notify_rule(rid="AB-1.R2")
     c = commitment(rules=[r1, r2])
     reps = [report([run_rec(actual_flop=5), notif(sent_at="2028-02-01T00:00:00Z")])]
@@ -1114,14 +1539,35 @@ def test_worst_status_wins_and_flags_merge() -> None:
 def test_party_level_absence_findings() -> None:
     t = treaty(commitments=["AB-1", "CB-1"])
     report_duty = commitment("CB-1", rules=[{**ANNUAL, "id": "CB-1.R1"}])
-    prohibition = commitment(rules=[classify({"field": "actual_flop", "op": "gt", "value": 3})], verification={"evidence_from": ["CB-1"]})
+    prohibition = commitment(
+        rules=[classify({"field": "actual_flop", "op": "gt", "value": 3})],
+        verification={"evidence_from": ["CB-1"]},
+    )
     # Nothing due yet: unverifiable.
-    assert run(t, [prohibition, report_duty], [], "2028-06-01")[0] == ("AAA", "AB-1", None, "gap", ("unverifiable",))
+    assert run(t, [prohibition, report_duty], [], "2028-06-01")[0] == (
+        "AAA",
+        "AB-1",
+        None,
+        "gap",
+        ("unverifiable",),
+    )
     # Due and missing.
-    assert run(t, [prohibition, report_duty], [], "2029-06-01")[0] == ("AAA", "AB-1", None, "gap", ("missing_report",))
+    assert run(t, [prohibition, report_duty], [], "2029-06-01")[0] == (
+        "AAA",
+        "AB-1",
+        None,
+        "gap",
+        ("missing_report",),
+    )
     # Submitted (late is enough).
     late = [report([ax(2029, "2029-01-10T00:00:00Z")])]
-    assert run(t, [prohibition, report_duty], late, "2029-06-01")[0] == ("AAA", "AB-1", None, "compliant", ())
+    assert run(t, [prohibition, report_duty], late, "2029-06-01")[0] == (
+        "AAA",
+        "AB-1",
+        None,
+        "compliant",
+        (),
+    )
     # The reporting duty itself is judged by its cycles.
     assert run(t, [prohibition, report_duty], [], "2029-06-01")[1:] == [
         ("AAA", "CB-1", "cycle:2028-12-15", "breach", ("missing",)),
@@ -1129,8 +1575,16 @@ def test_party_level_absence_findings() -> None:
     ]
     # No evidence_from: unverifiable. A subject finding replaces the party-level finding.
     bare = commitment(rules=[classify({"field": "actual_flop", "op": "gt", "value": 3})])
-    assert run(t, [bare, report_duty], late, "2029-06-01")[0] == ("AAA", "AB-1", None, "gap", ("unverifiable",))
-    assert run(t, [prohibition, report_duty], [report([run_rec(actual_flop=1)])], "2029-06-01")[0] == (
+    assert run(t, [bare, report_duty], late, "2029-06-01")[0] == (
+        "AAA",
+        "AB-1",
+        None,
+        "gap",
+        ("unverifiable",),
+    )
+    assert run(t, [prohibition, report_duty], [report([run_rec(actual_flop=1)])], "2029-06-01")[
+        0
+    ] == (
         "AAA",
         "AB-1",
         "tr1",
@@ -1140,14 +1594,25 @@ def test_party_level_absence_findings() -> None:
 
 
 def test_no_sanction_available() -> None:
-    rule = classify({"field": "actual_flop", "op": "gt", "value": 3}, scope={"event": "planned_start"})
-    reps = [report([run_rec(rid="a", planned_start="2028-03-01", actual_flop=9), run_rec(rid="b", planned_start="2028-05-01", actual_flop=9)])]
+    rule = classify(
+        {"field": "actual_flop", "op": "gt", "value": 3}, scope={"event": "planned_start"}
+    )
+    reps = [
+        report(
+            [
+                run_rec(rid="a", planned_start="2028-03-01", actual_flop=9),
+                run_rec(rid="b", planned_start="2028-05-01", actual_flop=9),
+            ]
+        )
+    ]
     no = commitment(rules=[rule], enforcement={"sanction_available": False})
     assert run(T0, [no], reps, "2028-06-01") == [
         ("AAA", "AB-1", "a", "breach", ("no_sanction_available",)),
         ("AAA", "AB-1", "b", "breach", ("no_sanction_available",)),
     ]
-    later = commitment(rules=[rule], enforcement={"sanction_available": True, "sanction_from": "2028-05-01"})
+    later = commitment(
+        rules=[rule], enforcement={"sanction_available": True, "sanction_from": "2028-05-01"}
+    )
     assert run(T0, [later], reps, "2028-06-01") == [
         ("AAA", "AB-1", "a", "breach", ("no_sanction_available",)),
         ("AAA", "AB-1", "b", "breach", ()),
@@ -1158,7 +1623,9 @@ def test_no_sanction_available() -> None:
 
 
 def test_periodic_sanction_from_uses_the_due_date() -> None:
-    c = commitment(rules=[ANNUAL], enforcement={"sanction_available": True, "sanction_from": "2029-01-01"})
+    c = commitment(
+        rules=[ANNUAL], enforcement={"sanction_available": True, "sanction_from": "2029-01-01"}
+    )
     assert run(T0, [c], [], "2030-01-01")[:2] == [
         ("AAA", "AB-1", "cycle:2028-12-15", "breach", ("missing", "no_sanction_available")),
         ("AAA", "AB-1", "cycle:2029-12-15", "breach", ("missing",)),

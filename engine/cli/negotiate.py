@@ -1,0 +1,350 @@
+"""Commands for negotiators: lint, whatif (and sweeps), diff, new commitment."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli import app
+from engine.cli._common import (
+    DEFAULT_MAX_FILE_MB,
+    AsOfOpt,
+    MaxDepthOpt,
+    MaxFileOpt,
+    MaxNodesOpt,
+    MaxRecordsOpt,
+    MaxStringOpt,
+    PartyOpt,
+    check_paths_exist,
+    fail_input,
+    fail_usage,
+    limits_from,
+    parse_as_of,
+    validate_choice,
+    write_output,
+)
+from engine.commitment import Commitment, TreatyState
+from engine.errors import InputError, Problem
+from engine.exitcodes import ExitCode
+from engine.loader import (
+    DEFAULT_LIMITS,
+    Bundle,
+    Limits,
+    bundled_commitments_dir,
+    cross_check,
+    load_paths,
+)
+
+L = DEFAULT_LIMITS
+FormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout."),
+]
+
+
+def _load(path: Path, limits: Limits, what: str) -> Bundle:
+    if not path.exists():
+        fail_usage(f"{what} {path}: no such file or folder")
+    try:
+        return load_paths([path], limits)
+    except InputError as exc:
+        fail_input(exc.problems)
+
+
+def _compile_problems(commitments: Mapping[str, Commitment], paths: Mapping[str, str],
+                      treaty: TreatyState | None) -> list[Problem]:
+    from engine.compiler import CompileError, compile_program
+
+    problems = []
+    for cid in sorted(commitments):
+        try:
+            compile_program([commitments[cid]], treaty, date(2000, 1, 1))
+        except CompileError as e:
+            problems.append(Problem(paths.get(cid, cid), f"rule {e.rule}: {e.message}", e.fix,
+                                    pointer=e.pointer, code="rule"))
+    return problems
+
+
+# ------------------------------------------------------------------------------------------
+# lint
+
+
+@app.command()
+def lint(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Commitment files or folders (a treaty-state document among them makes them the "
+             "whole treaty; otherwise the bundled library is the context).",
+        show_default=False)],
+    fmt: Annotated[str, typer.Option(
+        "--format", help="text, json or sarif (SARIF 2.1.0).")] = "text",
+    vague: Annotated[list[str] | None, typer.Option(
+        "--vague",
+        help="Another vague term to report (repeatable; adds to the treaty's vague_terms).",
+    )] = None,
+    library: Annotated[Path | None, typer.Option(
+        "--library",
+        help="Context library when no treaty document is given (default: the bundled one).",
+    )] = None,
+    fail_on: Annotated[str, typer.Option(
+        "--fail-on",
+        help="error (default) or warning: which severity makes the exit code 1.",
+    )] = "error",
+    output: OutputOpt = None,
+    max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
+    max_depth: MaxDepthOpt = L.max_depth,
+    max_nodes: MaxNodesOpt = L.max_nodes,
+    max_string: MaxStringOpt = L.max_string,
+    max_records: MaxRecordsOpt = L.max_records,
+) -> None:
+    """Find enforcement gaps in commitment documents: unverifiable, unobservable, unenforceable,
+    vague or vacuous clauses, conflicts, missing pillars and unfilled TODOs.
+
+    Each finding has a stable code (docs/lint.md). Exit codes: 0 no error, 1 at least one error
+    (or warning with --fail-on warning), 2 usage error, 3 invalid documents.
+    """
+    from engine import lint as lintmod
+
+    validate_choice([fmt], ("text", "json", "sarif"), "--format")
+    validate_choice([fail_on], ("error", "warning"), "--fail-on")
+    check_paths_exist(paths)
+    if library is not None and not library.exists():
+        fail_usage(f"--library {library}: no such folder")
+    limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
+    try:
+        inputs = lintmod.load_lint_inputs(paths, limits, library=library)
+    except InputError as exc:
+        fail_input(exc.problems, "json" if fmt == "json" else "text")
+    findings = lintmod.lint(inputs, vague_terms=vague or [])
+    n = len(inputs.commitments)
+    if n == 0 and not inputs.treaty_given:
+        sys.stderr.write("treaty lint: no commitment or treaty document among the inputs\n")
+    if fmt == "json":
+        text = lintmod.render_json(findings, n)
+    elif fmt == "sarif":
+        text = lintmod.render_sarif(findings)
+    else:
+        text = lintmod.render_text(findings, n)
+    write_output(text, output)
+    if output is not None or fmt == "sarif":
+        where = f" -> {output}" if output else ""
+        sys.stderr.write(lintmod.summary_line(findings, n) + where + "\n")
+    c = lintmod.counts(findings)
+    failing = c["error"] + (c["warning"] if fail_on == "warning" else 0)
+    raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.OK)
+
+
+# ------------------------------------------------------------------------------------------
+# whatif
+
+
+@app.command()
+def whatif(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Report files or folders, with the treaty state that lists the parties.",
+        show_default=False)],
+    base: Annotated[Path | None, typer.Option(
+        "--base", help="Commitments now (folder or file; default: the bundled library).")] = None,
+    draft: Annotated[Path | None, typer.Option(
+        "--draft", help="Commitments as drafted (folder or file).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Sweep a parameter: COMMITMENT.PARAMETER=V1,V2,... (repeatable; "
+                      "several give every combination).")] = None,
+    as_of: AsOfOpt = None,
+    party: PartyOpt = None,
+    fmt: FormatOpt = "text",
+    output: OutputOpt = None,
+    max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
+    max_depth: MaxDepthOpt = L.max_depth,
+    max_nodes: MaxNodesOpt = L.max_nodes,
+    max_string: MaxStringOpt = L.max_string,
+    max_records: MaxRecordsOpt = L.max_records,
+) -> None:
+    """Evaluate the base and the draft commitments over the same reports and show every finding
+    that changes, by party and commitment: new breaches, resolved breaches, other changes.
+
+    With --set instead of --draft, show how the counts per status change with each value of a
+    parameter. Exit codes: 0 done, 2 usage error, 3 invalid input.
+    """
+    from engine import whatif as W
+
+    validate_choice([fmt], ("text", "json"), "--format")
+    if draft is None and not set_:
+        fail_usage("give --draft NEW (a folder or file of commitments) or --set CID.PARAM=V1,V2")
+    if draft is not None and set_:
+        fail_usage("use --draft or --set, not both (sweep a parameter of the base with --set)")
+    settings = []
+    for s in set_ or []:
+        try:
+            settings.append(W.parse_setting(s))
+        except ValueError as exc:
+            fail_usage(str(exc))
+    day = parse_as_of(as_of)
+    check_paths_exist(paths)
+    limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
+    base_dir = base or bundled_commitments_dir()
+    base_b = _load(base_dir, limits, "--base")
+    draft_b = _load(draft, limits, "--draft") if draft is not None else None
+    try:
+        reports = load_paths(paths, limits)
+    except InputError as exc:
+        fail_input(exc.problems)
+    if reports.commitments:
+        cid = sorted(reports.commitments)[0]
+        fail_usage(f"{reports.commitment_paths[cid]}: commitment documents among the report paths; "
+                   "pass them with --base or --draft")
+    if len(reports.treaties) > 1:
+        fail_input([Problem(t[1], "a second treaty-state document among the inputs",
+                            f"pass only one (the first is {reports.treaties[0][1]})",
+                            code="duplicate-treaty") for t in reports.treaties[1:]])
+    treaty = reports.treaty or base_b.treaty
+    treaty_path = reports.treaty_path or base_b.treaty_path
+    if treaty is None:
+        treaty = load_paths([bundled_commitments_dir()], limits).treaty
+    if treaty is None or not treaty.parties:
+        fail_input([Problem(treaty_path or "<treaty>", "the treaty state lists no parties",
+                            "pass the treaty-state file that lists the parties and their entry "
+                            "into force among the report paths", pointer="/parties",
+                            code="no-parties")])
+    reports.treaty, reports.treaty_path = treaty, treaty_path
+    known: dict[str, Commitment] = {}
+    with contextlib.suppress(InputError, FileNotFoundError):
+        known.update(load_paths([bundled_commitments_dir()], limits).commitments)
+    known.update(base_b.commitments)
+    if draft_b is not None:
+        known.update(draft_b.commitments)
+    problems: list[Problem] = []
+    try:
+        cross_check(reports, require_treaty=True, known_commitments=known)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    problems += _compile_problems(base_b.commitments, base_b.commitment_paths, treaty)
+    if draft_b is not None:
+        problems += _compile_problems(draft_b.commitments, draft_b.commitment_paths, treaty)
+    if problems:
+        fail_input(problems)
+    items = [(lr.report, lr.record_hashes, lr.path) for lr in reports.reports]
+    engine = W.WhatIf(treaty, items, day, parties=party or [])
+    if settings:
+        try:
+            W.sweep_variants(base_b.commitments, settings)
+        except ValueError as exc:
+            fail_usage(str(exc))
+        variants_problems = []
+        for _, variant in W.sweep_variants(base_b.commitments, settings):
+            changed = {s.commitment: variant[s.commitment] for s in settings}
+            variants_problems += _compile_problems(changed, base_b.commitment_paths, treaty)
+        if variants_problems:
+            fail_input(variants_problems)
+        sweep = W.run_sweep(engine, base_b.commitments, settings)
+        text = W.render_sweep_json(sweep) if fmt == "json" else W.render_sweep_text(sweep)
+        write_output(text, output)
+        raise typer.Exit(ExitCode.OK)
+    assert draft_b is not None and draft is not None
+    result = W.run_whatif(engine, base_b.commitments, draft_b.commitments,
+                          base_label=str(base_dir), draft_label=str(draft))
+    if fmt == "json":
+        text = W.render_json(result)
+    else:
+        titles = {cid: c.title for cid, c in {**base_b.commitments, **draft_b.commitments}.items()}
+        names = {p.code: p.name for p in treaty.parties}
+        text = W.render_text(result, titles, names)
+    write_output(text, output)
+    if output is not None:
+        sys.stderr.write(W.summary_line(result) + f" -> {output}\n")
+    raise typer.Exit(ExitCode.OK)
+
+
+# ------------------------------------------------------------------------------------------
+# diff
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier draft: a folder or file of commitments.",
+                                        show_default=False)],
+    new: Annotated[Path, typer.Argument(help="The later draft: a folder or file of commitments.",
+                                        show_default=False)],
+    fmt: FormatOpt = "text",
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="Also list unchanged commitments.")] = False,
+    output: OutputOpt = None,
+    max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
+    max_depth: MaxDepthOpt = L.max_depth,
+    max_nodes: MaxNodesOpt = L.max_nodes,
+    max_string: MaxStringOpt = L.max_string,
+    max_records: MaxRecordsOpt = L.max_records,
+) -> None:
+    """Compare two drafts clause by clause: text (word by word), parameters, definitions, rules,
+    verification and enforcement. Commitments are matched by id, so moved or renumbered files
+    still line up; added and removed commitments are listed.
+
+    Exit codes (as diff(1)): 0 no differences, 1 differences, 2 usage error, 3 invalid input.
+    """
+    from engine import diffing as D
+
+    validate_choice([fmt], ("text", "json"), "--format")
+    limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
+    a = _load(old, limits, "OLD")
+    b = _load(new, limits, "NEW")
+    result = D.diff_sets(a.commitments, b.commitments, old_paths=a.commitment_paths,
+                         new_paths=b.commitment_paths, old_treaty=a.treaty, new_treaty=b.treaty)
+    if fmt == "json":
+        text = D.render_json(result, str(old), str(new))
+    else:
+        text = D.render_text(result, str(old), str(new), show_unchanged=show_all)
+    write_output(text, output)
+    raise typer.Exit(ExitCode.FINDINGS if result.has_changes else ExitCode.OK)
+
+
+# ------------------------------------------------------------------------------------------
+# new
+
+
+new_app = typer.Typer(help="Scaffold new documents.", no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+@new_app.command("commitment")
+def new_commitment(
+    commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Stable id, e.g. CB-6.",
+                                                 show_default=False)],
+    title: Annotated[str | None, typer.Option("--title", help="Short title.")] = None,
+    category: Annotated[str | None, typer.Option(
+        "--category", help="Pillar: non_exclusivity, shared_standards, confidence_building, "
+                           "transparency, export, incident_response or general.")] = None,
+    output: OutputOpt = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite --output if it exists.")] = False,
+) -> None:
+    """Write a commitment scaffold with every section and a comment in each. Its TODO markers
+    are what 'treaty lint' reports (TE900) until they are filled in."""
+    from engine.iofiles import write_atomic
+    from engine.scaffold import CATEGORIES, scaffold_commitment
+
+    if category is not None:
+        validate_choice([category], CATEGORIES, "--category")
+    try:
+        text = scaffold_commitment(commitment_id, title=title, category=category)
+    except ValueError as exc:
+        fail_usage(str(exc))
+    if output is None:
+        sys.stdout.write(text)
+        raise typer.Exit(ExitCode.OK)
+    if output.is_dir():
+        fail_usage(f"{output} is a folder: give a file name, e.g. "
+                   f"{output / (commitment_id + '.yaml')}")
+    if output.exists() and not force:
+        fail_usage(f"{output} exists: choose another file or pass --force to overwrite it")
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        fail_usage(f"cannot write {output}: {exc.strerror}")
+    sys.stderr.write(f"wrote {output}: fill in its TODO markers, then run 'treaty lint {output}'\n")
+    raise typer.Exit(ExitCode.OK)

@@ -1,0 +1,299 @@
+"""The ``report`` and ``verify`` commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli import app
+from engine.cli._common import (
+    DEFAULT_MAX_FILE_MB,
+    STATUSES,
+    CommitmentOpt,
+    CommitmentsOpt,
+    MaxDepthOpt,
+    MaxFileOpt,
+    MaxNodesOpt,
+    MaxRecordsOpt,
+    MaxStringOpt,
+    PartyOpt,
+    PathsArg,
+    StatusOpt,
+    dumps,
+    fail_input,
+    fail_usage,
+    limits_from,
+    load_for_evaluation,
+    parse_as_of,
+    validate_choice,
+    write_output,
+)
+from engine.errors import InputError, Problem
+from engine.exitcodes import ExitCode
+from engine.loader import DEFAULT_LIMITS
+
+L = DEFAULT_LIMITS
+
+FORMAT_HELP = (
+    "text, json, md, html, csv, sarif or junit. Repeatable: the Nth --format goes to the Nth "
+    "--output; an --output without one takes its format from its extension; one --format "
+    "without an --output goes to stdout."
+)
+OUTPUT_HELP = (
+    "Write to this file (atomically). Repeatable. Extensions: .json .md .html .csv .sarif "
+    "(.sarif.json) .xml (.junit.xml) .txt."
+)
+
+
+class Progress:
+    """A progress bar on stderr, drawn only when stderr is a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, label: str, steps: int) -> None:
+        self.label = label
+        self.steps = max(steps, 1)
+        self.enabled = sys.stderr.isatty()
+        self.drawn = False
+
+    def step(self, index: int, what: str) -> Callable[[int, int], None] | None:
+        """A run_check progress callback for step ``index`` (0-based) of ``steps``."""
+        if not self.enabled:
+            return None
+
+        def callback(done: int, total: int) -> None:
+            frac = (index + (done / total if total else 1.0)) / self.steps
+            filled = int(round(frac * self.WIDTH))
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            sys.stderr.write(
+                f"\r{self.label} [{bar}] {int(frac * 100):3d}% {what} ({done}/{total})\033[K"
+            )
+            sys.stderr.flush()
+            self.drawn = True
+
+        return callback
+
+    def close(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.drawn = False
+
+
+def plan(formats: list[str], outputs: list[Path]) -> list[tuple[str, Path | None]]:
+    """Pair formats with outputs (see ``engine.reports.plan_outputs``); usage errors exit 2."""
+    from engine.reports import plan_outputs
+
+    try:
+        return plan_outputs(formats, outputs)
+    except ValueError as exc:
+        fail_usage(str(exc))
+
+
+@app.command()
+def report(
+    paths: PathsArg,
+    as_of: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--as-of",
+            help="Evaluation date YYYY-MM-DD (default: today, UTC). Repeatable: "
+            "one evaluation per date, a trend of the counts, the latest date in full.",
+        ),
+    ] = None,
+    commitments: CommitmentsOpt = None,
+    party: PartyOpt = None,
+    commitment: CommitmentOpt = None,
+    status: StatusOpt = None,
+    fmt: Annotated[list[str] | None, typer.Option("--format", help=FORMAT_HELP)] = None,
+    output: Annotated[list[Path] | None, typer.Option("--output", "-o", help=OUTPUT_HELP)] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Findings JSON of an earlier run: report only new, resolved and "
+            "changed findings (keyed by party|commitment|subject).",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on", help="breach (default) or gap: which status makes the exit code 1."
+        ),
+    ] = "breach",
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Evaluate parties in N processes (same output)."),
+    ] = 1,
+    max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
+    max_depth: MaxDepthOpt = L.max_depth,
+    max_nodes: MaxNodesOpt = L.max_nodes,
+    max_string: MaxStringOpt = L.max_string,
+    max_records: MaxRecordsOpt = L.max_records,
+) -> None:
+    """Write findings as reports: text, JSON, Markdown, HTML, CSV, SARIF 2.1.0 or JUnit XML.
+
+    Same inputs and filters as 'check'. Several formats in one run: repeat --output (and
+    --format). Every report records the as-of date, engine version, run id and the sha256 of
+    every input; 'treaty verify' re-derives a JSON report. Exit codes: 0 no breach, 1 at least
+    one breach (or gap with --fail-on gap; with --baseline only new and changed findings count),
+    2 usage error, 3 invalid input, 4 rules-engine fault.
+    """
+    from engine.render import summary_line
+    from engine.reports import build_context, compute_delta, failing_count, load_findings, render
+    from engine.run import run_check
+
+    pairs = plan(list(fmt or []), list(output or []))
+    validate_choice([fail_on], ("breach", "gap"), "--fail-on")
+    statuses = validate_choice(status, STATUSES, "--status")
+    days: list[date] = sorted({parse_as_of(v) for v in as_of} if as_of else {parse_as_of(None)})
+    limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
+    base = None
+    if baseline is not None:
+        if not baseline.is_file():
+            fail_usage(f"--baseline {baseline}: no such file")
+        try:
+            base = load_findings(baseline, limits)
+        except InputError as exc:
+            fail_input(exc.problems)
+    bundle = load_for_evaluation(paths, commitments, limits)
+    progress = Progress("treaty report", len(days))
+    docs = []
+    try:
+        for i, day in enumerate(days):
+            docs.append(
+                run_check(
+                    bundle,
+                    day,
+                    parties=party or [],
+                    commitments=commitment or [],
+                    statuses=statuses,
+                    jobs=jobs,
+                    progress=progress.step(i, f"as of {day.isoformat()}"),
+                )
+            )
+    finally:
+        progress.close()
+    latest = docs[-1]
+    delta = None
+    if base is not None:
+        bdoc, bpath, bsha = base
+        delta = compute_delta(bdoc, latest, path=bpath, sha256=bsha)
+    ctx = build_context(bundle, docs, delta)
+    _warn_outputs_inside_inputs([out for _, out in pairs if out is not None], paths)
+    written = []
+    for f, out in pairs:
+        text = render(f, ctx)
+        write_output(text, out)
+        if out is not None:
+            written.append(str(out))
+    if written:
+        line = summary_line(latest)
+        if delta is not None:
+            s = delta.summary
+            line += f"; since the baseline: {s.new} new, {s.changed} changed, {s.resolved} resolved"
+        sys.stderr.write(f"{line} -> {', '.join(written)}\n")
+    raise typer.Exit(ExitCode.FINDINGS if failing_count(ctx, fail_on) else ExitCode.OK)
+
+
+@app.command()
+def verify(
+    report_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="REPORT.json",
+            help="A findings JSON written by 'treaty report --format json' or "
+            "'treaty check --format json'.",
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Evaluate parties in N processes (same output)."),
+    ] = 1,
+    max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
+    max_depth: MaxDepthOpt = L.max_depth,
+    max_nodes: MaxNodesOpt = L.max_nodes,
+    max_string: MaxStringOpt = L.max_string,
+    max_records: MaxRecordsOpt = L.max_records,
+) -> None:
+    """Re-derive a findings JSON from its recorded inputs and confirm it is unchanged.
+
+    Re-hashes every input recorded in the document (paths relative to the current folder),
+    evaluates again with the same as-of date and filters, and compares. Exit 0 verified; 1 an
+    input changed or is missing, or a finding differs (each is named); 2 usage error; 3 the
+    document is not a valid findings JSON.
+    """
+    from engine.reports import load_findings
+    from engine.verify import render_verify, result_as_dict, verify_document
+
+    validate_choice([fmt], ("text", "json"), "--format")
+    if not report_file.is_file():
+        fail_usage(f"{report_file}: no such file")
+    limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
+    try:
+        doc, name, _ = load_findings(report_file, limits)
+    except InputError as exc:
+        fail_input(_explain_not_findings(report_file) or exc.problems)
+    progress = Progress("treaty verify", 1)
+    try:
+        result = verify_document(
+            doc,
+            limits=limits,
+            jobs=jobs,
+            progress=progress.step(0, f"as of {doc.as_of.isoformat()}"),
+        )
+    finally:
+        progress.close()
+    if fmt == "json":
+        sys.stdout.write(dumps(result_as_dict(result, name)))
+    else:
+        sys.stdout.write(render_verify(result, name))
+    raise typer.Exit(ExitCode.OK if result.ok else ExitCode.FINDINGS)
+
+
+def _warn_outputs_inside_inputs(outputs: list[Path], paths: list[Path]) -> None:
+    """A JSON or YAML report written inside an input folder is read as an input next time."""
+    from engine.loader import EXTENSIONS
+
+    folders = [p.resolve() for p in paths if p.is_dir()]
+    for out in outputs:
+        if out.suffix.lower() not in EXTENSIONS:
+            continue
+        target = out.resolve()
+        for folder in folders:
+            if target.is_relative_to(folder) and not any(
+                part.startswith(".") for part in target.relative_to(folder).parts
+            ):
+                sys.stderr.write(
+                    f"treaty: note: {out} is inside the input folder {folder}; the next run over "
+                    "that folder will read it as an input (write reports elsewhere)\n"
+                )
+                break
+
+
+def _explain_not_findings(path: Path) -> list[Problem] | None:
+    """A clearer message for a delta document passed to verify."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and data.get("document") == "findings-delta":
+        return [
+            Problem(
+                str(path),
+                "a findings-delta document (from --baseline) cannot be verified",
+                "verify the findings JSON of the same run: 'treaty report --format json' "
+                "without --baseline",
+                pointer="/document",
+                code="not-findings",
+            )
+        ]
+    return None
