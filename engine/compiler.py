@@ -253,13 +253,13 @@ class _Compiler:
     ) -> Any:
         """A parameter as a durable operand: a constant, or a per-fact field if versioned."""
         p = self.param(ctx, ref, pointer)
-        if p.versions and len(p.versions) > 1 and ctx.primary:
+        if p.versions and ctx.primary:
             fieldname = f"_p_{_sanitize(ctx.rule.id)}_{ref.param}"
             ctx.comp_rule_params[ref.param] = fieldname  # type: ignore[attr-defined]
             return {"$m": fieldname}
         value = p.value_on(self.as_of)
         if value is None:
-            raise ctx.err(pointer, f"parameter {ref.param!r} has no value on {self.as_of}", "add a version covering it")
+            return _NO_VALUE
         return self.literal(ctx, value, pointer, want)
 
     def literal(self, ctx: _Ctx, value: Any, pointer: str, want: FieldType) -> Any:
@@ -296,7 +296,11 @@ class _Compiler:
 
     def operand(self, ctx: _Ctx, op: Any, pointer: str, want: FieldType, refs: list[str]) -> Any:
         if isinstance(op, ParamRef):
-            return self.param_operand(ctx, op, pointer, want)
+            value = self.param_operand(ctx, op, pointer, want)
+            if isinstance(value, dict) and "$m" in value:
+                # durable_rules does not treat a missing "$m" property as a non-match
+                refs.append(value["$m"])
+            return value
         if isinstance(op, FieldRef):
             t = ctx.ftype(op.field, pointer)
             if want in TEMPORAL and t in TEMPORAL and t != want:
@@ -346,6 +350,8 @@ class _Compiler:
             if t != "list":
                 raise ctx.err(f"{pointer}/op", f"'{c.op}' needs a list field; {c.field!r} is {t}", "use eq or in")
             vals = self.operand(ctx, c.value, vp, "list", [])
+            if vals is _NO_VALUE:
+                return ("const", False)
             if c.op == "contains":
                 if isinstance(vals, list):
                     raise ctx.err(vp, "'contains' takes one value", "use contains_all or contains_any for several")
@@ -360,6 +366,8 @@ class _Compiler:
             if t == "list":
                 raise ctx.err(f"{pointer}/op", f"'{c.op}' on the list field {c.field!r}", "use contains_any")
             vals = self.operand(ctx, c.value, vp, "list" if t == "str" else t, [])
+            if vals is _NO_VALUE:
+                return ("const", False)
             if not isinstance(vals, list):
                 vals = [vals]
             if not vals:
@@ -380,7 +388,13 @@ class _Compiler:
         if t == "list":
             raise ctx.err(f"{pointer}/op", f"'{c.op}' on the list field {c.field!r}", "use contains")
         refs: list[str] = []
+        if t == "datetime" and _is_date_only(c.value, ctx, self):
+            # a timestamp compared with a date is taken as its UTC day (docs/rules.md section 3)
+            t, f = "date", f + "__day"
+            ex = {"$ex": {f: 1}}
         rhs = self.operand(ctx, c.value, vp, t, refs)
+        if rhs is _NO_VALUE or _contains_no_value(rhs):
+            return ("const", False)
         if isinstance(rhs, list):
             raise ctx.err(vp, "a list cannot be compared with eq/ne", "use in or not_in")
         durable_op = {"eq": None, "ne": "$neq", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}[op]
@@ -567,6 +581,36 @@ class _Compiler:
                 self.param(ctx, a, f"{pointer}/args/{i}")
             elif isinstance(a, bool) or not isinstance(a, int | float):
                 raise ctx.err(f"{pointer}/args/{i}", f"{a!r} is not a number", "use numbers, fields or parameters")
+
+
+def _contains_no_value(x: Any) -> bool:
+    if x is _NO_VALUE:
+        return True
+    if isinstance(x, dict):
+        return any(_contains_no_value(v) for v in x.values())
+    return False
+
+
+class _NoValue:
+    """A parameter not in force: the comparison using it is false."""
+
+
+_NO_VALUE = _NoValue()
+
+
+def _is_date_only(value: Any, ctx: _Ctx, comp: _Compiler) -> bool:
+    if isinstance(value, ParamRef):
+        p = ctx.commitment.parameters.get(value.param) or (
+            comp.treaty.parameters.get(value.param) if comp.treaty else None
+        )
+        value = p.value_on(comp.as_of) if p is not None else None
+    if isinstance(value, str):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return len(value) == 10
+    return False
 
 
 def tree_expr(tree: BoolTree | None, atoms: dict[str, Atom]) -> dict[str, Any] | None:

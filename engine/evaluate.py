@@ -15,6 +15,7 @@ Nothing here reads the clock: the as-of date is a parameter.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -150,11 +151,13 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
                 continue
             settlers = [(o, v) for o, v in vals if o.report.level in settling]
             if settlers:
-                merged[name] = settlers[0][1]  # sources are ordered by rank, then name
-                settled.append(name)
-            else:
-                merged[name] = vals[0][1]
-                disputed.append(name)
+                top = [(o, v) for o, v in settlers if o.rank == settlers[0][0].rank]
+                if len({_canon(v) for _, v in top}) == 1:  # two inspections that disagree settle nothing
+                    merged[name] = top[0][1]
+                    settled.append(name)
+                    continue
+            merged[name] = vals[0][1]
+            disputed.append(name)
         model = RECORD_MODELS[kind]
         versions: list[Version] = []
         if not disputed:
@@ -446,8 +449,7 @@ class _PartyRun:
             anchor = scope_values.get(dl.anchor)
             if anchor is None:
                 continue
-            anchor_day = to_utc(anchor).date() if isinstance(anchor, datetime) else anchor
-            amount = offset_amount(dl.amount, c.parameters, self.ev.treaty, anchor_day)
+            amount = offset_amount(dl.amount, c.parameters, self.ev.treaty, event_day)
             if amount is None:
                 missing.append(dl.amount.param if isinstance(dl.amount, ParamRef) else "offset")
                 continue
@@ -524,7 +526,7 @@ class _PartyRun:
         """(not-applicable verdict or None, pre-existing-in-transition, event day)."""
         scope = cr.rule.scope
         if scope is None:
-            return None, False, None
+            return None, False, self.ev.as_of
         vals = v.record
         eif = self.tl.eif
         assert eif is not None
@@ -541,10 +543,12 @@ class _PartyRun:
                 return to_utc(x).date()
             return x if isinstance(x, date) else None
 
+        undated = Verdict("gap", {"insufficient_detail"},
+                          f"The record does not report {scope.event or scope.start}, so it cannot be placed in time.")
         if scope.event is not None:
             ev_day = day(scope.event)
             if ev_day is None:
-                return None, False, None
+                return undated, False, None
             if ev_day < eif:
                 return Verdict("not_applicable", {"before_entry_into_force"},
                                f"The act is dated {ev_day}, before the treaty entered into force for "
@@ -560,7 +564,7 @@ class _PartyRun:
         start = day(scope.start)
         end = day(scope.end)
         if start is None:
-            return None, False, None
+            return undated, False, None
         lo = max(start, eif)
         hi_candidates = [as_of + timedelta(days=1)]
         if end is not None:
@@ -575,14 +579,18 @@ class _PartyRun:
             if w is not None and start >= w:
                 return Verdict("not_applicable", {"after_withdrawal"},
                                f"The situation began on {start}, after withdrawal took effect on {w}."), False, start
-            return Verdict("not_applicable", {"not_yet_due"},
-                           f"The situation begins on {start}, after the as-of date {as_of}."), False, start
+            if start > as_of:
+                return Verdict("not_applicable", {"not_yet_due"},
+                               f"The situation begins on {start}, after the as-of date {as_of}."), False, start
+            return Verdict("not_applicable", set(),
+                           f"The situation ({start} to {end}) falls outside the period the treaty binds "
+                           f"{self.tl.party.code}."), False, start
         months = cr.commitment.applicability.transition.months if (
             cr.commitment.applicability.transition and cr.commitment.applicability.transition.months is not None
         ) else _treaty_int(self.ev.treaty, "transition_months", 24, eif)
         transition_end = add_months(eif, months)
         in_transition = start < eif and hi <= transition_end
-        return None, in_transition, max(start, eif)
+        return None, in_transition, start
 
     # -- rules ------------------------------------------------------------------------------
 
@@ -628,6 +636,10 @@ class _PartyRun:
                                       f"No value of {', '.join(names)} is in force on the record's date.")
                 elif isinstance(rule, ClassifyRule):
                     verdict = self.classify(cr, rule, mr, v, fid)
+                elif absent := self._absent_required(cr, v, fid):
+                    verdict = Verdict("gap", {"insufficient_detail"},
+                                      f"{mr.kind.replace('_', ' ')} {mr.id} does not report {', '.join(absent)}, "
+                                      "which the rule needs.", {"_sources": ", ".join(v.sources)})
                 else:
                     assert isinstance(rule, DeadlineRule)
                     verdict = self.deadline(cr, rule, mr, v, fid)
@@ -638,7 +650,7 @@ class _PartyRun:
                     months_end = self._transition_end(cr)
                     verdict = Verdict(
                         "compliant",
-                        (verdict.flags - {"late", "missing"}) | {"transition"},
+                        {"transition"},
                         f"Pre-existing situation within the transition period (until {months_end}): "
                         f"{verdict.summary} This would be a breach after the transition.",
                         verdict.values,
@@ -649,8 +661,28 @@ class _PartyRun:
                 verdict.records = [mr] + [r for r in verdict.records if r is not mr]
                 verdicts.append(verdict)
             if verdicts:
-                results[mr.id] = [self.combine_versions(verdicts, mr)]
+                results[mr.id] = [self.corroborate(cr, self.combine_versions(verdicts, mr))]
         return results
+
+    def corroborate(self, cr: CompiledRule, v: Verdict) -> Verdict:
+        """docs/rules.md section 9: a compliant verdict resting only on self-reported records."""
+        corr = cr.rule.corroboration
+        if v.status != "compliant" or corr == "none" or not v.records or not all(r.self_only for r in v.records):
+            return v
+        if corr == "required":
+            return Verdict("gap", v.flags | {"uncorroborated"},
+                           v.summary + " It rests only on the party's own report, and independent evidence is required.",
+                           v.values, v.counterfactual, v.records, v.event)
+        return Verdict(v.status, v.flags | {"uncorroborated"}, v.summary, v.values, v.counterfactual, v.records, v.event)
+
+    def _absent_required(self, cr: CompiledRule, v: Version, fid: str) -> list[str]:
+        derived = self.derived.get((cr.rule.id, fid), {})
+        out = []
+        for name in cr.rule.requires:
+            val = derived[name] if name in derived else getattr(v.record, name, None)
+            if val is None or val == []:
+                out.append(name)
+        return out
 
     def _transition_end(self, cr: CompiledRule) -> date:
         eif = self.tl.eif
@@ -666,7 +698,9 @@ class _PartyRun:
         if len(statuses) == 1:
             base = verdicts[0]
             flags = set().union(*(v.flags for v in verdicts))
-            return Verdict(base.status, flags, base.summary, base.values, base.counterfactual, base.records, base.event)
+            events = [v.event for v in verdicts if v.event is not None]
+            return Verdict(base.status, flags, base.summary, base.values, base.counterfactual, base.records,
+                           min(events) if events else None)
         parts = []
         for v in verdicts:
             parts.append(f"per {', '.join(self._version_sources(mr, v))}: {v.status}")
@@ -729,21 +763,22 @@ class _PartyRun:
 
     def deadline(self, cr: CompiledRule, rule: DeadlineRule, mr: MergedRecord, v: Version, fid: str) -> Verdict | None:
         applicable: list[tuple[int, DeadlinePlan, Any]] = []
+        undetermined: list[str] = []
         for k, dl in enumerate(cr.deadlines):
-            if (rule.id, fid, k) not in self.dues:
+            if not self.truth(dl.when, fid):
                 continue
-            if self.truth(dl.when, fid):
-                applicable.append((k, dl, self.dues[(rule.id, fid, k)]))
+            if (rule.id, fid, k) not in self.dues:
+                undetermined.append(dl.anchor)
+                continue
+            applicable.append((k, dl, self.dues[(rule.id, fid, k)]))
         values = {**v.record.model_dump(), **self.derived.get((rule.id, fid), {})}
         shown: dict[str, str] = {"_sources": ", ".join(v.sources)}
+        if undetermined:
+            # the strictest applicable deadline cannot be known
+            return Verdict("gap", {"insufficient_detail"},
+                           f"{mr.kind.replace('_', ' ')} {mr.id} does not report "
+                           f"{', '.join(sorted(set(undetermined)))}, so the deadline cannot be computed.", shown)
         if not applicable:
-            if any(dl.when is None for dl in cr.deadlines) or all(
-                self.truth(dl.when, fid) for dl in cr.deadlines
-            ):
-                missing = sorted({dl.anchor for dl in cr.deadlines})
-                return Verdict("gap", {"insufficient_detail"},
-                               f"{mr.kind.replace('_', ' ')} {mr.id} does not report {', '.join(missing)}, "
-                               "so the deadline cannot be computed.", shown)
             return None
         k0, strict_dl, strict_due = min(applicable, key=lambda x: _due_sort(x[2]))
         anchor_val = values.get(strict_dl.anchor)
@@ -767,7 +802,7 @@ class _PartyRun:
         possible = [rid for rid, vs in by_record.items() if any(vs.values())]
         what = rule.fulfil.kind.replace("_", " ")
         subject = f"{mr.kind.replace('_', ' ')} {mr.id}"
-        rel = _relation(strict_dl, self._amount(cr, strict_dl, anchor_val))
+        rel = _relation(strict_dl, self._amount(cr, strict_dl, values))
         if robust:
             frec = fulfil_records[sorted(robust)[0]]
             at = getattr(frec.versions[0].record, rule.fulfil.at)
@@ -808,11 +843,8 @@ class _PartyRun:
                        f"by {_fmt_due(strict_due)}.",
                        shown, f"would comply if the {what} had been made by {_fmt_due(strict_due)}")
 
-    def _amount(self, cr: CompiledRule, dl: DeadlinePlan, anchor: Any) -> int | str:
-        if anchor is None:
-            return "?"
-        day = to_utc(anchor).date() if isinstance(anchor, datetime) else anchor
-        n = offset_amount(dl.amount, cr.commitment.parameters, self.ev.treaty, day)
+    def _amount(self, cr: CompiledRule, dl: DeadlinePlan, values: Mapping[str, Any]) -> int | str:
+        n = offset_amount(dl.amount, cr.commitment.parameters, self.ev.treaty, self._event_day(cr, values))
         return "?" if n is None else n
 
     # periodic ---------------------------------------------------------------------------------
@@ -853,78 +885,93 @@ class _PartyRun:
         return out
 
     def run_periodic(self, cr: CompiledRule) -> dict[str | None, list[Verdict]]:
+        """One verdict per due date (docs/rules.md section 8).
+
+        A submission whose sources disagree is judged in every combination of its readings;
+        a cycle whose verdict differs between combinations is gap(contradictory).
+        """
         rule = cr.rule
         assert isinstance(rule, PeriodicRule)
         dues = self.due_dates(rule, cr.commitment)
-        subs: list[tuple[Any, MergedRecord, list[tuple[Version, str]]]] = []
-        for mr, versions in self.selected(cr):
-            v0 = versions[0][0]
-            at0 = getattr(v0.record, rule.at)
-            if at0 is None:
-                continue
-            subs.append((at0, mr, versions))
-        subs.sort(key=lambda s: (_due_sort(s[0]), s[1].id))
-        assigned: dict[date, tuple[MergedRecord, list[tuple[Version, str]]]] = {}
-        used: set[str] = set()
-        if rule.cycle_field:
-            for due in dues:
-                want = due.year + rule.cycle_offset
-                for _at, mr, versions in subs:
-                    val = getattr(versions[0][0].record, rule.cycle_field)
-                    if mr.id not in used and val == want:
-                        assigned[due] = (mr, versions)
-                        used.add(mr.id)
-                        break
-        else:
-            it = iter(subs)
-            for due in dues:
-                nxt = next(it, None)
-                if nxt is None:
-                    break
-                assigned[due] = (nxt[1], nxt[2])
-        results: dict[str | None, list[Verdict]] = {}
         what = rule.submission.kind.replace("_", " ")
+        candidates: list[tuple[MergedRecord, list[tuple[Version, str, bool]]]] = []
+        for mr, versions in self.selected(cr, all_versions=True):
+            readings = []
+            for v, fid in versions:
+                ok = self.truth(cr.where, fid) and getattr(v.record, rule.at, None) is not None
+                readings.append((v, fid, ok))
+            candidates.append((mr, readings))
+        per_cycle: dict[date, list[Verdict]] = {d: [] for d in dues}
+        submitted: dict[date, list[bool]] = {d: [] for d in dues}
+        combos = itertools.product(*[range(len(r)) for _, r in candidates])
+        for n, choice in enumerate(combos):
+            if n >= 4096:
+                raise EngineFault(f"{rule.id}: too many disputed submissions to judge every reading")
+            chosen = [
+                (mr, readings[i][0], readings[i][1])
+                for (mr, readings), i in zip(candidates, choice, strict=True)
+                if readings[i][2]
+            ]
+            chosen.sort(key=lambda x: (_seconds_any(getattr(x[1].record, rule.at)), x[0].id))
+            for i, due in enumerate(dues):
+                got = None
+                if rule.cycle_field:
+                    want = due.year + rule.cycle_offset
+                    got = next((x for x in chosen if getattr(x[1].record, rule.cycle_field) == want), None)
+                elif i < len(chosen):
+                    got = chosen[i]
+                submitted[due].append(got is not None)
+                per_cycle[due].append(self._cycle_verdict(cr, rule, due, got, what))
+        results: dict[str | None, list[Verdict]] = {}
         listed_future = False
         for due in dues:
-            subject = f"cycle:{due.isoformat()}"
-            shown = {"due": due.isoformat()}
-            if due in assigned:
-                mr, versions = assigned[due]
-                ontime = []
-                for v, _fid in versions:
-                    at = getattr(v.record, rule.at)
-                    ontime.append(at is not None and not _due_after_point(at, due))
-                at0 = getattr(versions[0][0].record, rule.at)
-                shown[f"{what} {rule.at}"] = _fmt(at0)
-                if all(ontime):
-                    verdict = Verdict("compliant", set(),
-                                      f"{what.capitalize()} {mr.id} submitted {_fmt(at0)}; due by {due} "
-                                      "(23:59:59 UTC).", shown, None, [mr])
-                elif any(ontime):
-                    verdict = Verdict("gap", {"contradictory"},
-                                      f"Sources disagree whether {what} {mr.id} was submitted by {due}.",
-                                      shown, None, [mr])
-                else:
-                    o = rule.on_late
-                    late_days = (_as_date(at0) - due).days
-                    verdict = Verdict(o.status, set(o.flags),
-                                      f"{what.capitalize()} {mr.id} submitted {_fmt(at0)}, {late_days} day(s) "
-                                      f"after the due date {due}.",
-                                      shown, f"would comply if submitted by {due} 23:59:59 UTC", [mr])
-                verdict.event = due
-                results[subject] = [verdict]
-            elif due < self.ev.as_of:
-                o = rule.on_missing
-                results[subject] = [Verdict(o.status, set(o.flags),
-                                            f"No {what} was submitted for the cycle due {due}.",
-                                            shown, f"would comply if submitted by {due} 23:59:59 UTC",
-                                            [], due)]
-            elif not listed_future:
+            verdicts = per_cycle[due]
+            if not verdicts:  # no candidate at all: one reading with nothing submitted
+                verdicts = [self._cycle_verdict(cr, rule, due, None, what)]
+            statuses = {v.status for v in verdicts}
+            if len(statuses) > 1:
+                v0 = next(v for v in verdicts if v.records) if any(v.records for v in verdicts) else verdicts[0]
+                verdict = Verdict("gap", {"contradictory"},
+                                  f"Sources disagree about the {what} for the cycle due {due}; the readings "
+                                  f"lead to different verdicts ({', '.join(sorted(statuses))}).",
+                                  {"due": due.isoformat()}, None, v0.records, due)
+            else:
+                verdict = verdicts[0]
+                verdict.flags = set().union(*(v.flags for v in verdicts))
+            if "not_yet_due" in verdict.flags and verdict.status == "not_applicable":
+                if listed_future:
+                    continue
                 listed_future = True
-                results[subject] = [Verdict("not_applicable", {"not_yet_due"},
-                                            f"The next {what} is due by {due}, on or after the as-of date "
-                                            f"{self.ev.as_of}.", shown, None, [], due)]
+            results[f"cycle:{due.isoformat()}"] = [self.corroborate(cr, verdict)]
         return results
+
+    def _cycle_verdict(
+        self, cr: CompiledRule, rule: PeriodicRule, due: date, got: tuple[MergedRecord, Version, str] | None, what: str
+    ) -> Verdict:
+        shown = {"due": due.isoformat()}
+        if got is None:
+            if due < self.ev.as_of:
+                o = rule.on_missing
+                return Verdict(o.status, set(o.flags), f"No {what} was submitted for the cycle due {due}.",
+                               shown, f"would comply if submitted by {due} 23:59:59 UTC", [], due)
+            return Verdict("not_applicable", {"not_yet_due"},
+                           f"The next {what} is due by {due}, on or after the as-of date {self.ev.as_of}.",
+                           shown, None, [], due)
+        mr, v, fid = got
+        if self._absent_required(cr, v, fid):
+            return Verdict("gap", {"insufficient_detail"},
+                           f"{what.capitalize()} {mr.id} does not report {', '.join(self._absent_required(cr, v, fid))}.",
+                           shown, None, [mr], due)
+        at = getattr(v.record, rule.at)
+        shown[f"{what} {rule.at}"] = _fmt(at)
+        if not _due_after_point(at, due):
+            return Verdict("compliant", set(), f"{what.capitalize()} {mr.id} submitted {_fmt(at)}; due by {due} "
+                           "(23:59:59 UTC).", shown, None, [mr], due)
+        o = rule.on_late
+        late_days = (_as_date(at) - due).days
+        return Verdict(o.status, set(o.flags),
+                       f"{what.capitalize()} {mr.id} submitted {_fmt(at)}, {late_days} day(s) after the due date {due}.",
+                       shown, f"would comply if submitted by {due} 23:59:59 UTC", [mr], due)
 
     def periodic_status(self, c: Commitment) -> list[str]:
         """``missing`` or ``submitted`` for each past-due cycle of a commitment's periodic rules."""
@@ -932,11 +979,15 @@ class _PartyRun:
         for cr in self.ev.rules_of.get(c.id, []):
             if not isinstance(cr.rule, PeriodicRule):
                 continue
-            for verdicts in self.run_periodic(cr).values():
+            for subject, verdicts in self.run_periodic(cr).items():
+                due = date.fromisoformat(str(subject).removeprefix("cycle:"))
+                if due >= self.ev.as_of:
+                    continue
                 for v in verdicts:
-                    if "not_yet_due" in v.flags:
-                        continue
-                    out.append("submitted" if v.records else "missing")
+                    if v.flags == {"insufficient_detail"}:
+                        out.append("unknown")
+                    else:
+                        out.append("submitted" if v.records else "missing")
         return out
 
 
@@ -975,6 +1026,10 @@ def due_point(anchor: date | datetime, amount: int, unit: str, direction: str, h
     if unit == "months":
         return add_months(day, sign * amount)
     raise ValueError(unit)
+
+
+def _seconds_any(x: Any) -> int:
+    return _seconds(x)
 
 
 def _seconds(x: Any) -> int:
@@ -1118,6 +1173,7 @@ class Evaluator:
             return [
                 self._finding(party.code, c, None, Verdict("not_applicable", set(), why + "."))
                 for c in self.commitments
+                if c.rules
             ]
         cutoff = epoch_seconds(end_of_day(self.as_of))
         occs = []
@@ -1135,6 +1191,10 @@ class Evaluator:
             crs = self.rules_of.get(c.id, [])
             if not c.rules:
                 continue
+            if c.applicability.parties != "all" and party.code not in c.applicability.parties:
+                findings.append(self._finding(party.code, c, None, Verdict(
+                    "not_applicable", set(), f"{c.id} binds only {', '.join(c.applicability.parties)}.")))
+                continue
             by_subject: dict[str | None, list[tuple[CompiledRule, Verdict]]] = defaultdict(list)
             for cr in crs:
                 if cr.commitment.id != c.id:
@@ -1142,8 +1202,9 @@ class Evaluator:
                 for subject, verdicts in run.run_rule(cr).items():
                     for v in verdicts:
                         by_subject[subject].append((cr, v))
+            periodic = [cr for cr in crs if isinstance(cr.rule, PeriodicRule)]
             if not by_subject:
-                if crs and all(isinstance(cr.rule, PeriodicRule) for cr in crs):
+                if periodic and all(not run.due_dates(cr.rule, c) for cr in periodic):  # type: ignore[arg-type]
                     w = run.tl.withdrawal
                     findings.append(self._finding(party.code, c, None, Verdict(
                         "not_applicable", {"after_withdrawal"} if w else set(),
@@ -1170,7 +1231,9 @@ class Evaluator:
         missing_in: list[str] = []
         for ref in c.verification.evidence_from:
             ref_c = self.all_commitments.get(ref)
-            if ref_c is None:
+            if ref_c is None or ref not in self.treaty.commitments:
+                continue
+            if ref_c.applicability.parties != "all" and party not in ref_c.applicability.parties:
                 continue
             st = run.periodic_status(ref_c)
             statuses.extend(st)
@@ -1182,7 +1245,7 @@ class Evaluator:
                 "gap", {"missing_report"},
                 f"No relevant records about {party}, but the reports that would show it ({', '.join(missing_in)}) "
                 "were not submitted: absence of evidence is not compliance."))
-        if not statuses:
+        if not statuses or "unknown" in statuses:
             return self._finding(party, c, None, Verdict(
                 "gap", {"unverifiable"},
                 f"No relevant records about {party}, and no report under {refs} was due yet."))
@@ -1210,17 +1273,10 @@ class Evaluator:
                     f" Sources disagreed on {', '.join(r.settled)} of {r.id}; "
                     f"the {', '.join(settlers)} evidence settles it."
                 )
-        corr = cr0.rule.corroboration
-        if worst == "compliant" and corr != "none" and records and all(r.self_only for r in records.values()):
-            if corr == "required":
-                worst = "gap"
-                flags = flags | {"uncorroborated"}
-                summary += " It rests only on the party's own report, and independent evidence is required."
-            else:
-                flags = flags | {"uncorroborated"}
         if worst == "breach":
             e = c.enforcement
-            event = v0.event
+            events = [v.event for _, v in main if v.event is not None]
+            event = min(events) if events else None
             if not e.sanction_available or (e.sanction_from is not None and event is not None and event < e.sanction_from):
                 flags = flags | {"no_sanction_available"}
         verdict = Verdict(worst, flags, summary, values, v0.counterfactual, list(records.values()))

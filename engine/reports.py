@@ -23,7 +23,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from engine import __version__
 from engine._base import Doc
 from engine.findings import STATUS_ORDER, Finding, FindingsDocument, InputDigest, Summary
 from engine.loader import DEFAULT_LIMITS, Bundle, Limits, load_paths, sha256_bytes
@@ -873,6 +872,3 @@ def failing_count(ctx: ReportContext, fail_on: str) -> int:
     bad = {"breach"} | ({"gap"} if fail_on == "gap" else set())
     items = ctx.shown if ctx.delta is not None else ctx.doc.findings
     return sum(1 for f in items if f.status in bad)
-
-
-ENGINE_VERSION = __version__

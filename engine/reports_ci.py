@@ -12,7 +12,6 @@ from urllib.parse import quote
 from engine.findings import Finding
 from engine.reports import (
     STATUS_WORD,
-    STATUSES,
     ReportContext,
     cell_counts,
     evidence_text,
@@ -327,4 +326,4 @@ def render_junit(ctx: ReportContext) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-__all__ = ["STATUSES", "render_junit", "render_sarif", "sarif_document"]
+__all__ = ["render_junit", "render_sarif", "sarif_document"]

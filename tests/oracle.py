@@ -22,6 +22,8 @@ from typing import Any
 
 from engine.commitment import Commitment, Parameter, Party, TreatyState
 from engine.conduct import Report
+from pydantic_core import PydanticUndefined
+
 from engine.rules import (
     AllOf,
     AnyOf,
@@ -287,7 +289,8 @@ def build_records(
         order_key = (utc_seconds(report.submitted_at), report.id)
         for record in report.records:
             rkey: tuple[str, str, str] = (report.subject_party, str(record.kind), record.id)
-            carriers.setdefault(rkey, []).append(report.source)
+            # the lead's ruling: corroboration looks at what backs a report (its evidence level)
+            carriers.setdefault(rkey, []).append(report.evidence_level or report.source)
             per_source = latest.setdefault(rkey, {})
             current = per_source.get(skey)
             # READING: ties on submitted_at are broken by report id, the greater id counting as
@@ -335,7 +338,7 @@ def merge_versions(
                 continue
         disputed[name] = stating
     if not disputed:
-        return [Version(merged, "merged")]
+        return [Version(with_defaults(kind, merged), "merged")]
     # READING: the "disagreeing sources" are the sources stating at least one disputed field.
     disagreeing = sorted({s.source_name for stating in disputed.values() for s, _ in stating})
     versions = []
@@ -349,8 +352,24 @@ def merge_versions(
                 # READING: ties in rank are broken by source name, alphabetically first wins.
                 best_s, best_v = sorted(stating, key=lambda sv: (-sv[0].rank, sv[0].source_name))[0]
                 fields[fname] = best_v
-        versions.append(Version(fields, name))
+        versions.append(Version(with_defaults(kind, fields), name))
     return versions
+
+
+def with_defaults(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The lead's ruling (docs/rules.md section 3): a field no source states takes its schema
+    default when it has one (``biological_data: false``, lists ``[]``); merging still uses only
+    stated fields, so silence never disputes a statement."""
+    from engine.conduct import RECORD_MODELS
+
+    out = dict(fields)
+    for name, info in RECORD_MODELS[kind].model_fields.items():
+        if name in out or name in NOT_MERGED:
+            continue
+        default = info.get_default(call_default_factory=True)
+        if default is not None and default is not PydanticUndefined:
+            out[name] = normalise(default)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -676,7 +695,9 @@ def reach(rule: Any, fields: dict[str, Any], party: PartyInfo, as_of: date, t_mo
             return Reach("na", frozenset({"before_entry_into_force"}))
         if w is not None and d >= w:
             return Reach("na", frozenset({"after_withdrawal"}))
-        if d > as_of:
+        # the lead's ruling (docs/rules.md section 5): only classify rules treat a future act as
+        # not yet due; a deadline rule judges it by its due point (notice owed before a start)
+        if d > as_of and not isinstance(rule, DeadlineRule):
             return Reach("na", frozenset({"not_yet_due"}))
         return Reach("in")
     v = fields.get(scope.start, ABSENT)
@@ -810,7 +831,8 @@ def _subject_preamble(
         return VR("not_applicable", r.flags, event)
     if r.kind == "gap" or missed:
         return gap("insufficient_detail", event)
-    if any(name not in fields for name in rule.requires):
+    # the lead's ruling: an empty list counts as not reported for ``requires``
+    if any(name not in fields or fields[name] == [] for name in rule.requires):
         return gap("insufficient_detail", event)
     ctx.subject = fields
     return (None, ctx, fields, r, event)
@@ -1143,9 +1165,11 @@ def periodic_findings(
 
 
 def worse(a: VR, b: VR) -> VR:
-    """Worst status wins; flags merged."""
+    """Worst status wins, with its flags (merged when both have that status)."""
+    if a.status == b.status:
+        return VR(a.status, a.flags | b.flags, a.event, a.relied | b.relied)
     top = a if SEVERITY[a.status] >= SEVERITY[b.status] else b
-    return VR(top.status, a.flags | b.flags, top.event, a.relied | b.relied)
+    return VR(top.status, top.flags, top.event, top.relied)
 
 
 def binds(c: Commitment, code: str) -> bool:
@@ -1217,6 +1241,8 @@ def oracle_evaluate(
             if cid not in commitments:
                 continue
             c = commitments[cid]
+            if not c.rules:
+                continue  # docs/rules.md section 5: a commitment with no rules has no findings
             if info is None or not binds(c, p.code):
                 findings.append((p.code, cid, None, "not_applicable", ()))
                 continue
@@ -1230,6 +1256,15 @@ def oracle_evaluate(
                     by_subject[subject] = (
                         worse(by_subject[subject], vr) if subject in by_subject else vr
                     )
+            periodic = [r for r in c.rules if isinstance(r, PeriodicRule)]
+            if not by_subject and periodic and all(
+                not (periodic_cycles(r, c, env, info) or []) for r in periodic
+            ):
+                # docs/rules.md section 10: no report was ever owed (withdrawal before the
+                # first due date)
+                flags = ("after_withdrawal",) if info.withdrawal is not None else ()
+                findings.append((p.code, cid, None, "not_applicable", flags))
+                continue
             if not by_subject:
                 by_subject[None] = party_level(c, env, info)
             for subject, vr in by_subject.items():

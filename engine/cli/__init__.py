@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -43,6 +44,18 @@ for _optional in ("reports", "negotiate"):
             raise
 
 
+def _click_module() -> Any:
+    """click, or the copy recent typer releases vendor."""
+    try:
+        import click
+
+        return click
+    except ModuleNotFoundError:
+        from typer import _click  # type: ignore[attr-defined]
+
+        return _click
+
+
 def main() -> None:
     """Entry point: no traceback ever reaches the user."""
     try:
@@ -56,7 +69,7 @@ def main() -> None:
         sys.stderr.write("treaty: interrupted\n")
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unexpected
-        import click
+        click = _click_module()
 
         if isinstance(exc, click.exceptions.UsageError):
             msg = exc.format_message()
