@@ -37,6 +37,7 @@ Generated data goes to ``bench/results/`` (git-ignored) unless ``--data-dir`` sa
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import io
 import itertools
@@ -45,6 +46,7 @@ import os
 import platform
 import pstats
 import random
+import shutil
 import statistics
 import string
 import subprocess
@@ -65,11 +67,35 @@ AS_OF = date(2037, 6, 30)
 FIRST_YEAR = 2027
 GREAT_POWERS = ("USA", "CHN")
 SEVERITIES = ["serious", "critical_infrastructure", "widespread", "death"]
-SAFETY_ELEMENTS = ["evaluation", "adversarial_testing", "risk_mitigation", "incident_reporting",
-                   "cybersecurity", "safety_framework"]
+SAFETY_ELEMENTS = [
+    "evaluation",
+    "adversarial_testing",
+    "risk_mitigation",
+    "incident_reporting",
+    "cybersecurity",
+    "safety_framework",
+]
 LABEL_ELEMENTS = ["text", "image", "audio", "video", "explicit", "metadata", "removal_prohibited"]
-ALL_COMMITMENTS = ["NX-1", "NX-2", "NX-3", "SS-1", "SS-2", "SS-3", "CB-1", "CB-2", "CB-3", "CB-4",
-                   "CB-5", "TR-2", "TR-3", "TR-4", "EX-1", "EX-2", "IR-1", "IR-2"]
+ALL_COMMITMENTS = [
+    "NX-1",
+    "NX-2",
+    "NX-3",
+    "SS-1",
+    "SS-2",
+    "SS-3",
+    "CB-1",
+    "CB-2",
+    "CB-3",
+    "CB-4",
+    "CB-5",
+    "TR-2",
+    "TR-3",
+    "TR-4",
+    "EX-1",
+    "EX-2",
+    "IR-1",
+    "IR-2",
+]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -117,7 +143,9 @@ class PartyYear:
 
     def instant(self, lo: int = 0, hi: int = 364) -> datetime:
         d = self.day(lo, hi)
-        return datetime(d.year, d.month, d.day, self.rng.randint(0, 23), self.rng.randint(0, 59), tzinfo=UTC)
+        return datetime(
+            d.year, d.month, d.day, self.rng.randint(0, 23), self.rng.randint(0, 59), tzinfo=UTC
+        )
 
     def other(self) -> str:
         while True:
@@ -129,9 +157,17 @@ class PartyYear:
         x = self.rng.random()
         return "missing" if x < missing else "late" if x < missing + late else "ok"
 
-    def notification(self, channel: str, about: str, sent: datetime, to: str = "all") -> dict[str, Any]:
-        return {"kind": "notification", "id": self.rid("ntf"), "channel": channel, "about": about,
-                "sent_at": ts(sent), "recipients": [to]}
+    def notification(
+        self, channel: str, about: str, sent: datetime, to: str = "all"
+    ) -> dict[str, Any]:
+        return {
+            "kind": "notification",
+            "id": self.rid("ntf"),
+            "channel": channel,
+            "about": about,
+            "sent_at": ts(sent),
+            "recipients": [to],
+        }
 
     # -- scenarios -------------------------------------------------------------------------------
 
@@ -150,7 +186,9 @@ class PartyYear:
             upper = 10 ** r.uniform(26.01, 27.3)
         upper = float(f"{upper:.3e}")
         run: dict[str, Any] = {
-            "kind": "training_run", "id": rid, "developer": f"Lab {r.randint(1, 40)}",
+            "kind": "training_run",
+            "id": rid,
+            "developer": f"Lab {r.randint(1, 40)}",
             "planned_start": planned.isoformat(),
             "compute_lower_flop": float(f"{upper * r.uniform(0.3, 0.9):.3e}"),
             "compute_upper_flop": upper,
@@ -170,20 +208,26 @@ class PartyYear:
             f = self.fate(0.07, 0.03)
             if f != "missing":
                 delay = r.randint(0, 13) if f == "ok" else r.randint(15, 40)
-                sent = datetime(known.year, known.month, known.day, 10, tzinfo=UTC) + timedelta(days=delay)
+                sent = datetime(known.year, known.month, known.day, 10, tzinfo=UTC) + timedelta(
+                    days=delay
+                )
                 out.append(self.notification("SS-1", rid, sent, "national_authority"))
         if upper > 1e26 or (run.get("biological_data") and upper > 1e23):
             f = self.fate(0.08, 0.04)
             if f != "missing":
                 before = r.randint(43, 120) if f == "ok" else r.randint(1, 41)
-                sent = datetime(start.year, start.month, start.day, 9, tzinfo=UTC) - timedelta(days=before)
+                sent = datetime(start.year, start.month, start.day, 9, tzinfo=UTC) - timedelta(
+                    days=before
+                )
                 out.append(self.notification("CB-2", rid, sent))
         elif upper < 1e26 and r.random() < 0.02:
             known_at = self.instant()
             run["excess_known_at"] = ts(known_at)
             run["actual_flop"] = float(f"{upper * 1.2:.3e}")
             if r.random() < 0.9:
-                out.append(self.notification("CB-2", rid, known_at + timedelta(hours=r.randint(1, 60))))
+                out.append(
+                    self.notification("CB-2", rid, known_at + timedelta(hours=r.randint(1, 60)))
+                )
         if r.random() < 0.02:  # the Secretariat's estimate disagrees
             rep = dict(run)
             rep["compute_upper_flop"] = float(f"{upper * 1.5:.3e}")
@@ -196,7 +240,12 @@ class PartyYear:
         aware = self.instant()
         classes = r.sample(SEVERITIES, r.choice([1, 1, 1, 2]))
         cross = r.random() < 0.2
-        inc: dict[str, Any] = {"kind": "incident", "id": iid, "aware_at": ts(aware), "severity_classes": classes}
+        inc: dict[str, Any] = {
+            "kind": "incident",
+            "id": iid,
+            "aware_at": ts(aware),
+            "severity_classes": classes,
+        }
         if cross:
             inc["cross_border"] = True
             inc["affected_parties"] = [self.other()]
@@ -210,24 +259,42 @@ class PartyYear:
         out = [inc]
         f = self.fate(0.08, 0.03)
         if f != "missing":
-            hours = r.uniform(1, limit * 24 - 1) if f == "ok" else r.uniform(limit * 24 + 1, limit * 24 + 200)
+            hours = (
+                r.uniform(1, limit * 24 - 1)
+                if f == "ok"
+                else r.uniform(limit * 24 + 1, limit * 24 + 200)
+            )
             sent = aware + timedelta(hours=hours)
             inc["reported_at"] = ts(sent)
             out.append(self.notification("IR-1", iid, sent, "national_authority"))
         if cross or inc.get("imminent_risk"):
             f = self.fate(0.1, 0.05)
             if f != "missing":
-                out.append(self.notification("IR-2", iid, aware + timedelta(hours=r.uniform(1, 23) if f == "ok" else r.uniform(25, 72))))
+                out.append(
+                    self.notification(
+                        "IR-2",
+                        iid,
+                        aware
+                        + timedelta(hours=r.uniform(1, 23) if f == "ok" else r.uniform(25, 72)),
+                    )
+                )
             if r.random() < 0.93:
-                out.append(self.notification("IR-2-written", iid, aware + timedelta(days=r.uniform(1, 8))))
+                out.append(
+                    self.notification("IR-2-written", iid, aware + timedelta(days=r.uniform(1, 8)))
+                )
         return out
 
     def transfer(self) -> list[dict[str, Any]]:
         r = self.rng
         tid = self.rid("tx")
         shipped = self.day()
-        t: dict[str, Any] = {"kind": "transfer", "id": tid, "direction": r.choice(["export", "import"]),
-                             "counterparty": self.other(), "shipped_on": shipped.isoformat()}
+        t: dict[str, Any] = {
+            "kind": "transfer",
+            "id": tid,
+            "direction": r.choice(["export", "import"]),
+            "counterparty": self.other(),
+            "shipped_on": shipped.isoformat(),
+        }
         x = r.random()
         if x < 0.05:
             t["weights_training_flop"] = float(f"{10 ** r.uniform(24, 26.5):.3e}")
@@ -240,7 +307,9 @@ class PartyYear:
         out = [t]
         big = t.get("h100e", 0) >= 1700 or t.get("weights_training_flop", 0) >= 1e26
         if big and r.random() < 0.95:
-            sent = datetime(shipped.year, shipped.month, shipped.day, 12, tzinfo=UTC) + timedelta(days=r.randint(0, 8))
+            sent = datetime(shipped.year, shipped.month, shipped.day, 12, tzinfo=UTC) + timedelta(
+                days=r.randint(0, 8)
+            )
             out.append(self.notification("EX-2", tid, sent, "secretariat"))
         if "h100e" in t and r.random() < 0.03:  # the counterparty counts a different lot size
             rep = dict(t)
@@ -254,9 +323,19 @@ class PartyYear:
         on = self.day()
         last = float(r.randint(1000, 100000))
         now = float(round(last * (1 + r.uniform(-0.2, 0.2))))
-        out = [{"kind": "holding", "id": hid, "on": on.isoformat(), "h100e": now, "last_declared_h100e": last}]
+        out = [
+            {
+                "kind": "holding",
+                "id": hid,
+                "on": on.isoformat(),
+                "h100e": now,
+                "last_declared_h100e": last,
+            }
+        ]
         if abs(now - last) * 100 / last >= 10 and r.random() < 0.9:
-            sent = datetime(on.year, on.month, on.day, 12, tzinfo=UTC) + timedelta(days=r.randint(0, 8))
+            sent = datetime(on.year, on.month, on.day, 12, tzinfo=UTC) + timedelta(
+                days=r.randint(0, 8)
+            )
             out.append(self.notification("EX-2", hid, sent, "secretariat"))
         return out
 
@@ -265,21 +344,36 @@ class PartyYear:
         qid = self.rid("req")
         urgent = r.random() < 0.7
         sent = self.instant()
-        req = {"kind": "explanation_request", "id": qid,
-               "urgency": "unusual_activity" if urgent else "clarification",
-               "requesting_party": self.other(), "sent_at": ts(sent)}
+        req = {
+            "kind": "explanation_request",
+            "id": qid,
+            "urgency": "unusual_activity" if urgent else "clarification",
+            "requesting_party": self.other(),
+            "sent_at": ts(sent),
+        }
         out: list[dict[str, Any]] = [req]
         limit_h = 48 if urgent else 240
         f = self.fate(0.1, 0.05)
         if f != "missing":
-            hours = r.uniform(1, limit_h - 1) if f == "ok" else r.uniform(limit_h + 1, limit_h + 100)
-            reply = {"kind": "reply", "id": self.rid("rep"), "request": qid, "sent_at": ts(sent + timedelta(hours=hours))}
+            hours = (
+                r.uniform(1, limit_h - 1) if f == "ok" else r.uniform(limit_h + 1, limit_h + 100)
+            )
+            reply: dict[str, Any] = {
+                "kind": "reply",
+                "id": self.rid("rep"),
+                "request": qid,
+                "sent_at": ts(sent + timedelta(hours=hours)),
+            }
             if r.random() < 0.5:
                 reply["judged_adequate"] = r.random() < 0.8
             out.append(reply)
             if r.random() < 0.1:
-                m: dict[str, Any] = {"kind": "meeting", "id": self.rid("mtg"), "request": qid,
-                                     "requested_at": ts(sent + timedelta(hours=hours + 24))}
+                m: dict[str, Any] = {
+                    "kind": "meeting",
+                    "id": self.rid("mtg"),
+                    "request": qid,
+                    "requested_at": ts(sent + timedelta(hours=hours + 24)),
+                }
                 if r.random() < 0.8:
                     m["convened_at"] = ts(sent + timedelta(hours=hours + 60))
                     m["attended_by_requested_party"] = r.random() < 0.9
@@ -290,11 +384,15 @@ class PartyYear:
         r = self.rng
         fid = self.rid("fac")
         self.facilities.append(fid)
-        f: dict[str, Any] = {"kind": "facility", "id": fid, "name": f"Data centre {fid}",
-                             "operating_since": self.day().isoformat(),
-                             "peak_ops_per_s": float(f"{10 ** r.uniform(17, 21):.3e}"),
-                             "interconnect_gbps": float(r.randint(10, 400)),
-                             "access_terms": r.choice(["open", "open", "restricted", "exclusive"])}
+        f: dict[str, Any] = {
+            "kind": "facility",
+            "id": fid,
+            "name": f"Data centre {fid}",
+            "operating_since": self.day().isoformat(),
+            "peak_ops_per_s": float(f"{10 ** r.uniform(17, 21):.3e}"),
+            "interconnect_gbps": float(r.randint(10, 400)),
+            "access_terms": r.choice(["open", "open", "restricted", "exclusive"]),
+        }
         if r.random() < 0.05:
             f["controller_is_gp_state_entity"] = True
             f["controller"] = r.choice(GREAT_POWERS)
@@ -306,40 +404,80 @@ class PartyYear:
         fac = r.choice(self.facilities) if self.facilities else f"fac-{self.party}-declared"
         received = self.instant()
         who = self.other()
-        out: list[dict[str, Any]] = [{"kind": "inspection_request", "id": qid, "requesting_party": who,
-                                      "facility": fac, "received_at": ts(received)}]
+        out: list[dict[str, Any]] = [
+            {
+                "kind": "inspection_request",
+                "id": qid,
+                "requesting_party": who,
+                "facility": fac,
+                "received_at": ts(received),
+            }
+        ]
         f = self.fate(0.05, 0.02)
         if f != "missing":
             h = r.uniform(1, 23) if f == "ok" else r.uniform(25, 60)
-            out.append({"kind": "inspection_ack", "id": self.rid("ack"), "request": qid, "sent_at": ts(received + timedelta(hours=h))})
+            out.append(
+                {
+                    "kind": "inspection_ack",
+                    "id": self.rid("ack"),
+                    "request": qid,
+                    "sent_at": ts(received + timedelta(hours=h)),
+                }
+            )
         x = r.random()
         if x < 0.82:
             h = r.uniform(4, 35) if r.random() < 0.92 else r.uniform(37, 80)
-            ins: dict[str, Any] = {"kind": "inspection", "id": self.rid("insp"), "request": qid,
-                                   "requesting_party": who, "access_granted_at": ts(received + timedelta(hours=h))}
+            ins: dict[str, Any] = {
+                "kind": "inspection",
+                "id": self.rid("insp"),
+                "request": qid,
+                "requesting_party": who,
+                "access_granted_at": ts(received + timedelta(hours=h)),
+            }
             if r.random() < 0.95:
-                ins["hours_on_site"] = float(r.choice([24, 36, 48, 48, 60, 72]))
+                ins["hours_on_site"] = float(r.choice([36, 48, 48, 56, 60, 72, 72, 72, 96]))
             out.append(ins)
         elif x < 0.95:
-            out.append({"kind": "inspection_refusal", "id": self.rid("refusal"), "request": qid,
-                        "requesting_party": who, "refused_at": ts(received + timedelta(hours=r.uniform(2, 30))),
-                        "grounds": "quota"})
+            out.append(
+                {
+                    "kind": "inspection_refusal",
+                    "id": self.rid("refusal"),
+                    "request": qid,
+                    "requesting_party": who,
+                    "refused_at": ts(received + timedelta(hours=r.uniform(2, 30))),
+                    "grounds": "quota",
+                }
+            )
         if r.random() < 0.03:
-            out.append({"kind": "exemption", "id": self.rid("exm"), "facility": fac,
-                        "invoked_at": ts(received + timedelta(hours=1)), "reasons": "maintenance"})
+            out.append(
+                {
+                    "kind": "exemption",
+                    "id": self.rid("exm"),
+                    "facility": fac,
+                    "invoked_at": ts(received + timedelta(hours=1)),
+                    "reasons": "maintenance",
+                }
+            )
         return out
 
     def arrangement(self) -> list[dict[str, Any]]:
         r = self.rng
         aid = self.rid("arr")
         signed = self.day()
-        a: dict[str, Any] = {"kind": "arrangement", "id": aid, "name": f"Arrangement {aid}",
-                             "signed_on": signed.isoformat(),
-                             "domains": r.sample(["compute", "models", "data", "standards", "cloud"], 2)}
+        a: dict[str, Any] = {
+            "kind": "arrangement",
+            "id": aid,
+            "name": f"Arrangement {aid}",
+            "signed_on": signed.isoformat(),
+            "domains": r.sample(["compute", "models", "data", "standards", "cloud"], 2),
+        }
         if r.random() < 0.6:
             a["form"] = "bilateral"
             a["counterpart"] = r.choice(GREAT_POWERS) if r.random() < 0.15 else self.other()
-            a["clauses"] = r.sample(["research", "data_sharing", "procurement", "exclusive_supplier"], r.choice([1, 1, 2]))
+            a["clauses"] = r.sample(
+                ["research", "data_sharing", "procurement", "exclusive_supplier"],
+                r.choice([1, 1, 2]),
+            )
         else:
             a["form"] = "multilateral"
             a["members"] = sorted({self.party, *(self.other() for _ in range(r.randint(2, 6)))})
@@ -360,16 +498,29 @@ class PartyYear:
                 continue
             delay = r.randint(0, 12) if f == "ok" else r.randint(20, 60)
             at = datetime(d.year, d.month, d.day, 9, tzinfo=UTC) + timedelta(days=delay)
-            self.registrations.append({"kind": "registration", "id": self.rid("reg"), "arrangement": aid,
-                                       "event": ev, "registered_at": ts(at)})
+            self.registrations.append(
+                {
+                    "kind": "registration",
+                    "id": self.rid("reg"),
+                    "arrangement": aid,
+                    "event": ev,
+                    "registered_at": ts(at),
+                }
+            )
         return [a]
 
     def measure(self) -> list[dict[str, Any]]:
         r = self.rng
         topic = r.choice(["frontier_safety", "content_labelling", "other", "export_control"])
         adopted = self.day()
-        m: dict[str, Any] = {"kind": "measure", "id": self.rid("law"), "title": f"Act {self.n}", "topic": topic,
-                             "binding": r.random() < 0.85, "adopted_on": adopted.isoformat()}
+        m: dict[str, Any] = {
+            "kind": "measure",
+            "id": self.rid("law"),
+            "title": f"Act {self.n}",
+            "topic": topic,
+            "binding": r.random() < 0.85,
+            "adopted_on": adopted.isoformat(),
+        }
         if r.random() < 0.9:
             m["in_force_from"] = (adopted + timedelta(days=r.randint(0, 180))).isoformat()
         if topic == "frontier_safety":
@@ -382,24 +533,49 @@ class PartyYear:
         r = self.rng
         qid = self.rid("evreq")
         received = self.instant()
-        req = {"kind": "evidence_request", "id": qid, "claim": f"law-{self.party}-{self.year}-1",
-               "requested_by": ["secretariat"] if r.random() < 0.7 else [self.other(), self.other()],
-               "received_at": ts(received)}
+        req = {
+            "kind": "evidence_request",
+            "id": qid,
+            "claim": f"law-{self.party}-{self.year}-1",
+            "requested_by": ["secretariat"] if r.random() < 0.7 else [self.other(), self.other()],
+            "received_at": ts(received),
+        }
         out: list[dict[str, Any]] = [req]
         f = self.fate(0.1, 0.05)
         if f != "missing":
             days = r.uniform(0.5, 9.5) if f == "ok" else r.uniform(11, 30)
-            out.append({"kind": "evidence_supplied", "id": self.rid("evsup"), "request": qid,
-                        "supplied_at": ts(received + timedelta(days=days)),
-                        "evidence_type": r.choice(["inspection_record", "third_party_evaluation", "customs_record",
-                                                   "audited_statement", "self_statement"])})
+            out.append(
+                {
+                    "kind": "evidence_supplied",
+                    "id": self.rid("evsup"),
+                    "request": qid,
+                    "supplied_at": ts(received + timedelta(days=days)),
+                    "evidence_type": "self_statement"
+                    if r.random() < 0.1
+                    else r.choice(
+                        [
+                            "inspection_record",
+                            "third_party_evaluation",
+                            "customs_record",
+                            "audited_statement",
+                        ]
+                    ),
+                }
+            )
         return out
 
     def policy(self) -> list[dict[str, Any]]:
         r = self.rng
-        return [{"kind": "export_control_policy", "id": self.rid("ecp"), "effective_from": self.day().isoformat(),
-                 "tier_bases": r.sample(["capability", "end_use", "end_user", "alliance_membership"], 2),
-                 "criteria_published": r.random() < 0.8}]
+        return [
+            {
+                "kind": "export_control_policy",
+                "id": self.rid("ecp"),
+                "effective_from": self.day().isoformat(),
+                "tier_bases": ["capability", "end_use"]
+                + (["alliance_membership"] if r.random() < 0.1 else []),
+                "criteria_published": r.random() < 0.8,
+            }
+        ]
 
     def annual(self, eif: date) -> list[dict[str, Any]]:
         """The yearly duties: CB-1 exchange, CB-3 calendar, TR-3 accounts, TR-1 report."""
@@ -412,24 +588,53 @@ class PartyYear:
             if f == "missing":
                 return None
             base = datetime(y, month, day, 12, tzinfo=UTC)
-            return base - timedelta(days=r.randint(0, 20)) if f == "ok" else base + timedelta(days=r.randint(1, 10))
+            return (
+                base - timedelta(days=r.randint(0, 20))
+                if f == "ok"
+                else base + timedelta(days=r.randint(1, 10))
+            )
 
         at = due(12, 15, 0.05, 0.02)
         if at:
-            out.append({"kind": "annual_exchange", "id": self.rid("cb1"), "valid_for_year": y + 1, "submitted_at": ts(at),
-                        "facilities_declared": len(self.facilities), "models_declared": r.randint(0, 40),
-                        "holdings_h100e": float(r.randint(1000, 200000))})
+            out.append(
+                {
+                    "kind": "annual_exchange",
+                    "id": self.rid("cb1"),
+                    "valid_for_year": y + 1,
+                    "submitted_at": ts(at),
+                    "facilities_declared": len(self.facilities),
+                    "models_declared": r.randint(0, 40),
+                    "holdings_h100e": float(r.randint(1000, 200000)),
+                }
+            )
         at = due(11, 15, 0.05, 0.02)
         if at:
-            out.append({"kind": "calendar", "id": self.rid("cal"), "for_year": y + 1, "submitted_at": ts(at), "runs": []})
+            out.append(
+                {
+                    "kind": "calendar",
+                    "id": self.rid("cal"),
+                    "for_year": y + 1,
+                    "submitted_at": ts(at),
+                    "runs": [],
+                }
+            )
         at = due(12, 15, 0.05, 0.03)
         if at:
             b = float(r.randint(1000, 100000))
             i, p, e, ret = (float(r.randint(0, 5000)) for _ in range(4))
             end = b + i + p - e - ret + (r.choice([0.0, 0.0, 0.0, 50.0, 3000.0]))
-            acc: dict[str, Any] = {"kind": "inventory_account", "id": self.rid("acc"), "year": y, "submitted_at": ts(at),
-                                   "beginning": b, "imports": i, "production": p, "exports": e, "retirements": ret,
-                                   "ending": max(end, 0.0)}
+            acc: dict[str, Any] = {
+                "kind": "inventory_account",
+                "id": self.rid("acc"),
+                "year": y,
+                "submitted_at": ts(at),
+                "beginning": b,
+                "imports": i,
+                "production": p,
+                "exports": e,
+                "retirements": ret,
+                "ending": max(end, 0.0),
+            }
             if r.random() < 0.9:
                 acc["sigma"] = float(r.randint(10, 200))
             out.append(acc)
@@ -437,14 +642,29 @@ class PartyYear:
             at = due(eif.month, min(eif.day, 28), 0.05, 0.03)
             if at:
                 addressed = ALL_COMMITMENTS if r.random() < 0.85 else ALL_COMMITMENTS[:10]
-                out.append({"kind": "implementation_report", "id": self.rid("impl"), "submitted_at": ts(at),
-                            "commitments_addressed": addressed})
+                out.append(
+                    {
+                        "kind": "implementation_report",
+                        "id": self.rid("impl"),
+                        "submitted_at": ts(at),
+                        "commitments_addressed": addressed,
+                    }
+                )
         return out
 
 
 SCENARIOS = [
-    ("training_run", 30), ("incident", 14), ("transfer", 15), ("holding", 5), ("explanation", 8),
-    ("inspection", 8), ("arrangement", 6), ("facility", 3), ("measure", 3), ("evidence", 3), ("policy", 1),
+    ("training_run", 30),
+    ("incident", 14),
+    ("transfer", 15),
+    ("holding", 5),
+    ("explanation", 8),
+    ("inspection", 8),
+    ("arrangement", 6),
+    ("facility", 3),
+    ("measure", 3),
+    ("evidence", 3),
+    ("policy", 1),
 ]
 
 
@@ -452,7 +672,9 @@ def party_years(codes: list[str]) -> Iterator[tuple[str, date, date | None]]:
     """(code, entry into force, withdrawal notice) for each party."""
     rng = random.Random(1)
     for i, c in enumerate(codes):
-        eif = rng.choice([date(2027, 1, 1)] * 7 + [date(2027, 7, 1), date(2027, 7, 1), date(2028, 1, 1)])
+        eif = rng.choice(
+            [date(2027, 1, 1)] * 7 + [date(2027, 7, 1), date(2027, 7, 1), date(2028, 1, 1)]
+        )
         notice = date(2035, 6, 30) if i % 50 == 17 else None
         yield c, eif, notice
 
@@ -464,24 +686,53 @@ def write_treaty(path: Path, parties: list[tuple[str, date, date | None]]) -> No
         "id: ai-non-alignment-treaty",
         "title: AI Non-Alignment Treaty",
         'version: "2027.1"',
-        "commitments: [" + ", ".join(["NX-1", "NX-2", "NX-3", "SS-1", "SS-2", "SS-3", "CB-1", "CB-2", "CB-3",
-                                       "CB-4", "CB-5", "TR-1", "TR-2", "TR-3", "TR-4", "EX-1", "EX-2", "IR-1",
-                                       "IR-2", "GEN-1"]) + "]",
+        "commitments: ["
+        + ", ".join(
+            [
+                "NX-1",
+                "NX-2",
+                "NX-3",
+                "SS-1",
+                "SS-2",
+                "SS-3",
+                "CB-1",
+                "CB-2",
+                "CB-3",
+                "CB-4",
+                "CB-5",
+                "TR-1",
+                "TR-2",
+                "TR-3",
+                "TR-4",
+                "EX-1",
+                "EX-2",
+                "IR-1",
+                "IR-2",
+                "GEN-1",
+            ]
+        )
+        + "]",
         "parameters:",
         "  great_powers: {description: Great Powers, value: [USA, CHN]}",
         "  transition_months: {description: GEN-1 transition, unit: months, value: 24}",
-        "  withdrawal_notice_months: {description: GEN-1 withdrawal notice, unit: months, value: 6}",
+        "  withdrawal_notice_months:",
+        "    {description: GEN-1 withdrawal notice, unit: months, value: 6}",
         "parties:",
     ]
     for code, eif, notice in parties:
-        item = f"  - {{code: {code}, name: State {code}, signed_on: 2026-06-01, entry_into_force: {eif.isoformat()}"
+        item = (
+            f"  - {{code: {code}, name: State {code}, signed_on: 2026-06-01, "
+            f"entry_into_force: {eif.isoformat()}"
+        )
         if notice:
             item += f", withdrawal_notice_on: {notice.isoformat()}"
         lines.append(item + "}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def generate(out: Path, n_parties: int, years: int, per_party_year: int, seed: int = 7) -> dict[str, int]:
+def generate(
+    out: Path, n_parties: int, years: int, per_party_year: int, seed: int = 7
+) -> dict[str, int]:
     """Write the archive under ``out``; return counts. Deterministic for a given seed."""
     out.mkdir(parents=True, exist_ok=True)
     reports_dir = out / "reports"
@@ -502,28 +753,54 @@ def generate(out: Path, n_parties: int, years: int, per_party_year: int, seed: i
                 recs.extend(getattr(py, rng.choices(names, weights)[0])())
             recs = recs[:per_party_year]
             submitted = datetime(y, 12, 28, 9, tzinfo=UTC)
-            reports = [{"document": "report", "id": f"{code}-{y}-self", "source": "self", "subject_party": code,
-                        "period": {"start": f"{y}-01-01", "end": f"{y}-12-31"}, "submitted_at": ts(submitted),
-                        "records": recs}]
+            reports = [
+                {
+                    "document": "report",
+                    "id": f"{code}-{y}-self",
+                    "source": "self",
+                    "subject_party": code,
+                    "period": {"start": f"{y}-01-01", "end": f"{y}-12-31"},
+                    "submitted_at": ts(submitted),
+                    "records": recs,
+                }
+            ]
             kept = {r["id"] for r in recs}
             sec = [r for r in py.registrations if r["arrangement"] in kept]
             sec += [r for r in py.repeats if r["id"] in kept]
             if sec:
-                reports.append({"document": "report", "id": f"{code}-{y}-secretariat", "source": "secretariat",
-                                "subject_party": code, "period": {"start": f"{y}-01-01", "end": f"{y}-12-31"},
-                                "submitted_at": ts(submitted + timedelta(days=10)), "records": sec})
+                reports.append(
+                    {
+                        "document": "report",
+                        "id": f"{code}-{y}-secretariat",
+                        "source": "secretariat",
+                        "subject_party": code,
+                        "period": {"start": f"{y}-01-01", "end": f"{y}-12-31"},
+                        "submitted_at": ts(submitted + timedelta(days=10)),
+                        "records": sec,
+                    }
+                )
             peer = [r for r in py.peer_repeats if r["id"] in kept]
             if peer:
-                reports.append({"document": "report", "id": f"{code}-{y}-other", "source": "other_party",
-                                "source_party": peer[0]["counterparty"], "subject_party": code,
-                                "period": {"start": f"{y}-01-01", "end": f"{y}-12-31"},
-                                "submitted_at": ts(submitted + timedelta(days=12)), "records": peer})
+                reports.append(
+                    {
+                        "document": "report",
+                        "id": f"{code}-{y}-other",
+                        "source": "other_party",
+                        "source_party": peer[0]["counterparty"],
+                        "subject_party": code,
+                        "period": {"start": f"{y}-01-01", "end": f"{y}-12-31"},
+                        "submitted_at": ts(submitted + timedelta(days=12)),
+                        "records": peer,
+                    }
+                )
             for rep in reports:
                 counts["reports"] += 1
                 counts["records"] += len(rep["records"])
                 lines.append(json.dumps(rep, separators=(",", ":")))
             counts["self_records"] += len(recs)
-            counts["repeated_records"] += len([r for r in py.repeats if r["id"] in kept]) + len(peer)
+            counts["repeated_records"] += len([r for r in py.repeats if r["id"] in kept]) + len(
+                peer
+            )
         (reports_dir / f"{code}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out / ".counts.json").write_text(json.dumps(counts, indent=2) + "\n")
     return counts
@@ -537,8 +814,11 @@ def ensure_data(args: argparse.Namespace) -> tuple[Path, dict[str, int]]:
         return d, json.loads(marker.read_text())
     t = time.perf_counter()
     counts = generate(d, args.parties, args.years, args.records_per_party_year, args.seed)
-    print(f"generated {counts['records']:,} records in {counts['reports']:,} reports under {d} "
-          f"({time.perf_counter() - t:.1f} s)", flush=True)
+    print(
+        f"generated {counts['records']:,} records in {counts['reports']:,} reports under {d} "
+        f"({time.perf_counter() - t:.1f} s)",
+        flush=True,
+    )
     return d, counts
 
 
@@ -572,8 +852,21 @@ def _tree_rss_kb(pid: int) -> int:
 
 def run_check(data: Path, jobs: int, out_file: Path) -> dict[str, float]:
     """One end-to-end `treaty check` in a fresh process: wall seconds and peak memory."""
-    cmd = [sys.executable, "-m", "engine.cli", "check", str(data), "--as-of", AS_OF.isoformat(),
-           "--format", "json", "--output", str(out_file), "--jobs", str(jobs)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine.cli",
+        "check",
+        str(data),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--format",
+        "json",
+        "--output",
+        str(out_file),
+        "--jobs",
+        str(jobs),
+    ]
     peak_tree = 0
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -596,8 +889,12 @@ def run_check(data: Path, jobs: int, out_file: Path) -> dict[str, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"treaty check failed with exit {proc.returncode}: {err.decode()[-2000:]}")
-    return {"wall_s": wall, "maxrss_mb": usage.ru_maxrss / 1024, "tree_rss_mb": peak_tree / 1024,
-            "exit": proc.returncode}
+    return {
+        "wall_s": wall,
+        "maxrss_mb": usage.ru_maxrss / 1024,
+        "tree_rss_mb": peak_tree / 1024,
+        "exit": proc.returncode,
+    }
 
 
 def load_reports_fast(data: Path, only: set[str] | None = None) -> list[Any]:
@@ -624,7 +921,7 @@ def load_treaty(data: Path, only: set[str] | None = None) -> Any:
     return TreatyState.model_validate(raw)
 
 
-def raw_ceiling(data: Path, repeat: int) -> dict[str, float]:
+def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
     """Time only DurableMatcher.match over every party's facts (built once, matched K times)."""
     from engine.compiler import compile_program
     from engine.evaluate import Evaluator, Occurrence, _PartyRun, merge_records, timeline
@@ -656,7 +953,12 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, float]:
         if not tl.bound(AS_OF):
             continue
         t = time.perf_counter()
-        occs = [Occurrence(r, rec, "", "") for r in reports if epoch_seconds(r.submitted_at) <= cutoff for rec in r.records]
+        occs = [
+            Occurrence(r, rec, "", "")
+            for r in reports
+            if epoch_seconds(r.submitted_at) <= cutoff
+            for rec in r.records
+        ]
         run = _PartyRun(ev, tl, merge_records(occs, treaty.settling_evidence))
         run.build_facts()
         build_s += time.perf_counter() - t
@@ -670,9 +972,17 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, float]:
         ev.evaluate_party(p, [(r, {}, "") for r in reports])
         eval_s += time.perf_counter() - t
     m = statistics.median(match_s)
-    return {"records": records, "facts": facts_n, "firings": firings, "compile_s": compile_s,
-            "build_facts_s": build_s, "match_s": m, "match_runs_s": match_s, "raw_rps": records / m,
-            "evaluate_in_process_s": eval_s}
+    return {
+        "records": records,
+        "facts": facts_n,
+        "firings": firings,
+        "compile_s": compile_s,
+        "build_facts_s": build_s,
+        "match_s": m,
+        "match_runs_s": match_s,
+        "raw_rps": records / m,
+        "evaluate_in_process_s": eval_s,
+    }
 
 
 def oracle_throughput(data: Path, n: int) -> dict[str, float]:
@@ -687,7 +997,13 @@ def oracle_throughput(data: Path, n: int) -> dict[str, float]:
     t = time.perf_counter()
     findings = oracle_evaluate(treaty, library, reports, AS_OF)
     s = time.perf_counter() - t
-    return {"parties": n, "records": records, "seconds": s, "rps": records / s, "findings": len(findings)}
+    return {
+        "parties": n,
+        "records": records,
+        "seconds": s,
+        "rps": records / s,
+        "findings": len(findings),
+    }
 
 
 def machine() -> dict[str, Any]:
@@ -706,13 +1022,21 @@ def machine() -> dict[str, Any]:
                 mem_gb = int(line.split()[1]) / 1024 / 1024
     except OSError:
         pass
-    import durable_rules_engine  # noqa: F401  (version is that of the pinned package)
     from importlib.metadata import version
 
-    return {"cpu": model, "cores": os.cpu_count() or 0,
-            "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "ram_gb": round(mem_gb, 1), "python": platform.python_version(),
-            "durable_rules": version("durable-rules"), "platform": platform.platform()}
+    import durable_rules_engine  # noqa: F401  (version is that of the pinned package)
+
+    return {
+        "cpu": model,
+        "cores": os.cpu_count() or 0,
+        "usable_cores": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "ram_gb": round(mem_gb, 1),
+        "python": platform.python_version(),
+        "durable_rules": version("durable-rules"),
+        "platform": platform.platform(),
+    }
 
 
 def profile_check(data: Path, n: int, top: int) -> str:
@@ -729,24 +1053,31 @@ def profile_check(data: Path, n: int, top: int) -> str:
         raw = (data / "treaty-state.yaml").read_text(encoding="utf-8")
         (sub / "treaty-state.yaml").write_text(raw, encoding="utf-8")
         for c in codes:
-            (sub / "reports" / f"{c}.jsonl").write_bytes((data / "reports" / f"{c}.jsonl").read_bytes())
-        prof = cProfile.Profile()
+            (sub / "reports" / f"{c}.jsonl").write_bytes(
+                (data / "reports" / f"{c}.jsonl").read_bytes()
+            )
+        load_prof, eval_prof = cProfile.Profile(), cProfile.Profile()
         t = time.perf_counter()
-        prof.enable()
+        load_prof.enable()
         bundle = load_for_evaluation([sub], None, DEFAULT_LIMITS)
+        load_prof.disable()
         t_load = time.perf_counter() - t
+        eval_prof.enable()
         doc = engine_run_check(bundle, AS_OF, parties=codes)
-        t_eval = time.perf_counter() - t - t_load
         render_json(doc)
-        prof.disable()
-        total = time.perf_counter() - t
+        eval_prof.disable()
+        t_eval = time.perf_counter() - t - t_load
     records = sum(len(lr.report.records) for lr in bundle.reports)
     buf = io.StringIO()
-    buf.write(f"profile: {n} parties, {records:,} records; load+validate {t_load:.1f} s, evaluate "
-              f"{t_eval:.1f} s, render {total - t_load - t_eval:.1f} s (under cProfile)\n")
-    st = pstats.Stats(prof, stream=buf)
-    st.sort_stats("cumulative").print_stats(top)
-    st.sort_stats("tottime").print_stats(top)
+    buf.write(
+        f"profile: {n} parties, {records:,} records; load+validate {t_load:.1f} s, "
+        f"evaluate+render {t_eval:.1f} s (under cProfile)\n"
+    )
+    for name, prof in (("LOAD + VALIDATE", load_prof), ("EVALUATE + RENDER", eval_prof)):
+        buf.write(f"\n===== {name} =====\n")
+        st = pstats.Stats(prof, stream=buf)
+        st.sort_stats("cumulative").print_stats(top)
+        st.sort_stats("tottime").print_stats(top)
     return buf.getvalue()
 
 
@@ -760,24 +1091,39 @@ def fmt_table(res: dict[str, Any]) -> str:
         walls = ", ".join(f"{w:.1f}" for w in e["walls"])
         rows.append(f"| `treaty check --jobs {j}`: wall time | {e['wall_s']:.1f} s | {walls} |")
         rows.append(f"| `treaty check --jobs {j}`: throughput | {e['rps']:,.0f} records/s | |")
-        rows.append(f"| `treaty check --jobs {j}`: peak RSS, largest process | {e['maxrss_mb']:,.0f} MB | |")
-        rows.append(f"| `treaty check --jobs {j}`: peak RSS, process tree | {e['tree_rss_mb']:,.0f} MB | |")
+        rows.append(
+            f"| `treaty check --jobs {j}`: peak RSS, largest process | {e['maxrss_mb']:,.0f} MB | |"
+        )
+        rows.append(
+            f"| `treaty check --jobs {j}`: peak RSS, process tree | {e['tree_rss_mb']:,.0f} MB | |"
+        )
         rows.append(f"| ratio end-to-end / raw ceiling, --jobs {j} | {e['ratio']:.1%} | |")
     r = res["raw"]
-    rows.append(f"| raw `DurableMatcher.match` only (ceiling) | {r['raw_rps']:,.0f} records/s | "
-                f"{', '.join(f'{x:.1f} s' for x in r['match_runs_s'])} |")
-    rows.append(f"| in-process evaluation without loading (all parties) | "
-                f"{r['records'] / r['evaluate_in_process_s']:,.0f} records/s | {r['evaluate_in_process_s']:.1f} s |")
-    rows.append(f"| building facts (`_PartyRun.build_facts` + merge) | {r['build_facts_s']:.1f} s | |")
+    rows.append(
+        f"| raw `DurableMatcher.match` only (ceiling) | {r['raw_rps']:,.0f} records/s | "
+        f"{', '.join(f'{x:.1f} s' for x in r['match_runs_s'])} |"
+    )
+    rows.append(
+        f"| in-process evaluation without loading (all parties) | "
+        f"{r['records'] / r['evaluate_in_process_s']:,.0f} records/s | "
+        f"{r['evaluate_in_process_s']:.1f} s |"
+    )
+    rows.append(
+        f"| building facts (`_PartyRun.build_facts` + merge) | {r['build_facts_s']:.1f} s | |"
+    )
     if res.get("oracle"):
         o = res["oracle"]
-        rows.append(f"| plain-Python oracle, {o['parties']} parties ({o['records']:,} records) | "
-                    f"{o['rps']:,.0f} records/s | {o['seconds']:.1f} s |")
+        rows.append(
+            f"| plain-Python oracle, {o['parties']} parties ({o['records']:,} records) | "
+            f"{o['rps']:,.0f} records/s | {o['seconds']:.1f} s |"
+        )
     return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--records-per-party-year", type=int, default=500)
     ap.add_argument("--parties", type=int, default=193)
     ap.add_argument("--years", type=int, default=10)
@@ -785,9 +1131,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--oracle-parties", type=int, default=10)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--data-dir", help="where to put the generated archive (default bench/results/)")
+    ap.add_argument(
+        "--data-dir", help="where to put the generated archive (default bench/results/)"
+    )
     ap.add_argument("--regenerate", action="store_true")
-    ap.add_argument("--quick", action="store_true", help="193 x 2 x 10, one run: a smoke test for CI")
+    ap.add_argument(
+        "--quick", action="store_true", help="193 x 2 x 10, one run: a smoke test for CI"
+    )
     ap.add_argument("--skip-e2e", action="store_true")
     ap.add_argument("--skip-raw", action="store_true")
     ap.add_argument("--skip-oracle", action="store_true")
@@ -802,6 +1152,7 @@ def main(argv: list[str] | None = None) -> int:
         args.oracle_parties = min(args.oracle_parties, 10)
         if args.data_dir is None:
             args.data_dir = tempfile.mkdtemp(prefix="treaty-bench-")
+            atexit.register(shutil.rmtree, args.data_dir, True)
 
     data, counts = ensure_data(args)
     if args.generate_only:
@@ -811,18 +1162,30 @@ def main(argv: list[str] | None = None) -> int:
         print(profile_check(data, args.profile_parties, args.top))
         return 0
 
-    res: dict[str, Any] = {"machine": machine(), "counts": counts, "data": str(data),
-                           "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                           "command": " ".join([Path(sys.executable).name, *sys.argv]), "e2e": {}}
+    res: dict[str, Any] = {
+        "machine": machine(),
+        "counts": counts,
+        "data": str(data),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "e2e": {},
+    }
     print(f"machine: {res['machine']}", flush=True)
-    print(f"archive: {counts['records']:,} records in {counts['reports']:,} reports "
-          f"({args.parties} parties x {args.years} years x {args.records_per_party_year})", flush=True)
+    print(
+        f"archive: {counts['records']:,} records in {counts['reports']:,} reports "
+        f"({args.parties} parties x {args.years} years x {args.records_per_party_year})",
+        flush=True,
+    )
     if not args.skip_raw:
         res["raw"] = raw_ceiling(data, args.repeat)
         r = res["raw"]
-        print(f"raw ceiling: {r['raw_rps']:,.0f} records/s (match {r['match_s']:.2f} s over {r['facts']:,} facts, "
-              f"{r['firings']:,} firings; build facts {r['build_facts_s']:.1f} s; in-process evaluate "
-              f"{r['evaluate_in_process_s']:.1f} s)", flush=True)
+        print(
+            f"raw ceiling: {r['raw_rps']:,.0f} records/s "
+            f"(match {r['match_s']:.2f} s over {r['facts']:,} facts, "
+            f"{r['firings']:,} firings; build facts {r['build_facts_s']:.1f} s; "
+            f"in-process evaluate {r['evaluate_in_process_s']:.1f} s)",
+            flush=True,
+        )
     if not args.skip_e2e:
         with tempfile.TemporaryDirectory() as tmp:
             for j in args.jobs:
@@ -830,29 +1193,70 @@ def main(argv: list[str] | None = None) -> int:
                 for k in range(args.repeat):
                     r = run_check(data, j, Path(tmp) / "findings.json")
                     runs.append(r)
-                    print(f"e2e --jobs {j} run {k + 1}: {r['wall_s']:.1f} s, largest process "
-                          f"{r['maxrss_mb']:,.0f} MB, tree {r['tree_rss_mb']:,.0f} MB", flush=True)
+                    print(
+                        f"e2e --jobs {j} run {k + 1}: {r['wall_s']:.1f} s, largest process "
+                        f"{r['maxrss_mb']:,.0f} MB, tree {r['tree_rss_mb']:,.0f} MB",
+                        flush=True,
+                    )
                 wall = statistics.median(x["wall_s"] for x in runs)
-                e = {"walls": [x["wall_s"] for x in runs], "wall_s": wall, "rps": counts["records"] / wall,
-                     "maxrss_mb": max(x["maxrss_mb"] for x in runs), "tree_rss_mb": max(x["tree_rss_mb"] for x in runs)}
+                e = {
+                    "walls": [x["wall_s"] for x in runs],
+                    "wall_s": wall,
+                    "rps": counts["records"] / wall,
+                    "maxrss_mb": max(x["maxrss_mb"] for x in runs),
+                    "tree_rss_mb": max(x["tree_rss_mb"] for x in runs),
+                }
                 if "raw" in res:
                     e["ratio"] = e["rps"] / res["raw"]["raw_rps"]
                 res["e2e"][j] = e
     if not args.skip_oracle and args.oracle_parties > 0:
         res["oracle"] = oracle_throughput(data, args.oracle_parties)
         o = res["oracle"]
-        print(f"oracle: {o['rps']:,.0f} records/s ({o['records']:,} records, {o['parties']} parties, "
-              f"{o['seconds']:.1f} s)", flush=True)
+        print(
+            f"oracle: {o['rps']:,.0f} records/s ({o['records']:,} records, {o['parties']} parties, "
+            f"{o['seconds']:.1f} s)",
+            flush=True,
+        )
     if res["e2e"] and "raw" in res:
         print()
         print(fmt_table(res))
         for j, e in sorted(res["e2e"].items()):
-            print(f"RESULT jobs={j}: ratio end-to-end/raw = {e['ratio']:.1%}; peak memory "
-                  f"{e['maxrss_mb']:,.0f} MB (largest process), {e['tree_rss_mb']:,.0f} MB (tree); "
-                  f"{e['rps']:,.0f} records/s; {counts['records']:,} records in {e['wall_s']:.1f} s")
+            print(
+                f"RESULT jobs={j}: ratio end-to-end/raw = {e['ratio']:.1%}; peak memory "
+                f"{e['maxrss_mb']:,.0f} MB (largest process), {e['tree_rss_mb']:,.0f} MB (tree); "
+                f"{e['rps']:,.0f} records/s; {counts['records']:,} records in {e['wall_s']:.1f} s"
+            )
+        for line in targets(res):
+            print(line)
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=2, default=str) + "\n")
     return 0
+
+
+def targets(res: dict[str, Any]) -> list[str]:
+    """The targets, measured and reported (never asserted)."""
+    out = []
+    n = res["counts"]["records"]
+    for j, e in sorted(res["e2e"].items()):
+        ok = "met" if e["ratio"] >= 0.5 else "MISSED"
+        out.append(
+            f"target jobs={j}: end-to-end at >= 50% of the raw ceiling: {e['ratio']:.1%} ({ok})"
+        )
+        mem = max(e["maxrss_mb"], e["tree_rss_mb"])
+        if n >= 1_000_000:
+            ok = "met" if e["wall_s"] < 120 else "MISSED"
+            out.append(
+                f"target jobs={j}: {n:,} records in under 2 minutes: {e['wall_s']:.0f} s ({ok})"
+            )
+            ok = "met" if mem < 2048 else "MISSED"
+            out.append(f"target jobs={j}: peak memory under 2 GB: {mem:,.0f} MB ({ok})")
+        else:
+            per_m = e["wall_s"] * 1_000_000 / n
+            out.append(
+                f"target jobs={j}: projected time for 1,000,000 records (linear): {per_m:,.0f} s; "
+                f"peak memory {mem:,.0f} MB at {n:,} records"
+            )
+    return out
 
 
 if __name__ == "__main__":

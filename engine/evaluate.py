@@ -451,8 +451,7 @@ class _PartyRun:
                 continue
             amount = offset_amount(dl.amount, c.parameters, self.ev.treaty, event_day)
             if amount is None:
-                missing.append(dl.amount.param if isinstance(dl.amount, ParamRef) else "offset")
-                continue
+                continue  # judged only if this deadline applies: then gap(insufficient_detail)
             due = due_point(anchor, amount, dl.unit, dl.direction, self.tl.holidays)
             self.dues[(cr.rule.id, fid, k)] = due
         if missing:
@@ -866,7 +865,7 @@ class _PartyRun:
                 if self.tl.withdrawal is not None and d >= self.tl.withdrawal:
                     break
                 out.append(d)
-                if d > limit:
+                if d >= limit:
                     break
                 if len(out) > 400:
                     break
@@ -879,7 +878,7 @@ class _PartyRun:
                 if self.tl.withdrawal is not None and d >= self.tl.withdrawal:
                     break
                 out.append(d)
-                if d > limit or len(out) > 400:
+                if d >= limit or len(out) > 400:
                     break
                 d = add_months(d, months)
         return out

@@ -606,6 +606,9 @@ def compare(c: Compare, rec: dict[str, Any], ctx: Ctx) -> bool:
     raise ValueError(f"unknown op {c.op}")
 
 
+_AS_OF: list[date] = [date(2000, 1, 1)]
+
+
 def count(name: str, subject: dict[str, Any], ctx: Ctx) -> int | None:
     """Section 6: distinct record ids of ``kind`` matching, relative to the subject record."""
     rule = ctx.rule
@@ -614,11 +617,14 @@ def count(name: str, subject: dict[str, Any], ctx: Ctx) -> int | None:
         return None  # READING: an undeclared count makes the comparison false
     spec = specs[0]
     n = 0
+    # the lead's ruling (docs/rules.md section 3): parameters in a count's or a fulfilment's
+    # ``where`` take their value on the as-of date; a value not in force makes it false
+    wctx = Ctx(ctx.treaty, ctx.commitment, ctx.rule, ctx.records, _AS_OF[0])
     for r in ctx.records.get(spec.kind, []):
         matched = []
         for v in r.versions:
             fields = derive(v.fields, rule, ctx)
-            ok = True if spec.where is None else holds(spec.where, fields, ctx)
+            ok = True if spec.where is None else holds(spec.where, fields, wctx)
             for f_r, f_s in spec.same.items():
                 ok = ok and f_r in fields and f_s in subject and equal(fields[f_r], subject[f_s])
             if spec.same_year is not None:
@@ -821,10 +827,15 @@ def _subject_preamble(
             ctx = Ctx(env.treaty, c, rule, env.party_records(party.code), ev)
             fields = derive(raw, rule, ctx)
     event = ev or env.as_of
+    derive_missed = bool(ctx.misses)
+    ctx.misses.clear()
     selected = True if selector.where is None else holds(selector.where, fields, ctx)
+    # the lead's ruling: a record the selector rejects without needing a missing parameter is
+    # simply not selected; a missing parameter in derive matters only for selected records
     missed = bool(ctx.misses)
     if not selected and not missed:
         return None
+    missed = missed or derive_missed
     r = reach(rule, fields, party, env.as_of, transition_months(env.treaty, c, party.eif))
     if r.kind == "na":
         # READING: being out of reach is decided before parameter gaps and missing details.
@@ -951,7 +962,8 @@ def deadline_version(
         per_version = []
         for fv in f.versions:
             ff = derive(fv.fields, rule, ctx)
-            ok = True if rule.fulfil.where is None else holds(rule.fulfil.where, ff, ctx)
+            wctx = Ctx(ctx.treaty, ctx.commitment, ctx.rule, ctx.records, _AS_OF[0])
+            ok = True if rule.fulfil.where is None else holds(rule.fulfil.where, ff, wctx)
             for f_field, t_field in rule.fulfil.match.items():
                 ok = (
                     ok
@@ -1223,6 +1235,7 @@ def oracle_evaluate(
     reports: Sequence[Report],
     as_of: date,
 ) -> list[Finding]:
+    _AS_OF[0] = as_of
     records = build_records(treaty, reports, as_of)
     self_only = {
         rec.key: rec.self_only for kinds in records.values() for rs in kinds.values() for rec in rs

@@ -40,7 +40,7 @@ def _settings(n: int) -> settings:
     )
 
 
-@_settings(1500)
+@_settings(2000)
 @given(bundles())
 def test_engine_agrees_with_oracle(bundle: Any) -> None:
     assert _key(_engine(bundle)) == _key(_oracle(bundle))

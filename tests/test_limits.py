@@ -57,7 +57,9 @@ def cli(*args: str, command: str = "validate") -> subprocess.CompletedProcess[st
     )
 
 
-def assert_one_limit_line(res: subprocess.CompletedProcess[str], path: Path, option: str, *words: str) -> str:
+def assert_one_limit_line(
+    res: subprocess.CompletedProcess[str], path: Path, option: str, *words: str
+) -> str:
     """Exit 3, one line on stderr naming the file, the limit and the option; no traceback."""
     out = res.stdout + res.stderr
     assert "Traceback" not in out, out
@@ -138,16 +140,6 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return p
 
 
-def nested_report(depth: int) -> dict[str, Any]:
-    """A valid report whose deepest value sits exactly ``depth`` levels down.
-
-    document(0) -> records(1) -> record(2) -> recipients(3) -> item(4): a report is at least 4
-    deep; the depth comes from a recipient list (``recipients: [all]`` is depth 4).
-    """
-    assert depth == 4
-    return report([record(1)])
-
-
 def deep_value(levels: int) -> Any:
     v: Any = "x"
     for _ in range(levels):
@@ -163,7 +155,9 @@ def test_test_limits_are_above_what_the_bundled_library_needs() -> None:
     """Guard: if the library grows past the small limits used here, the CLI tests would fail on
     the library instead of on their own input (the CLI applies the limits to both)."""
     lib = bundled_commitments_dir()
-    limits = Limits(max_file_bytes=int(FILE_MB * 1048576), max_depth=DEPTH, max_nodes=NODES, max_string=STRING)
+    limits = Limits(
+        max_file_bytes=int(FILE_MB * 1048576), max_depth=DEPTH, max_nodes=NODES, max_string=STRING
+    )
     b = load_paths([lib], limits)
     assert len(b.commitments) >= 20
 
@@ -212,9 +206,10 @@ def test_file_size_is_checked_before_reading(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
 def test_depth_limit_is_exact(tmp_path: Path, suffix: str) -> None:
-    """A report 4 levels deep passes with --max-depth 4 and fails with --max-depth 3 (direct call:
-    the CLI cannot go this low, the bundled library is 13 deep)."""
-    doc = nested_report(4)
+    """A report 4 levels deep (document -> records -> record -> recipients -> 'all') passes with
+    max_depth 4 and fails with 3 (a direct call: through the CLI the bundled library, 13 deep,
+    would fail first)."""
+    doc = report([record(1)])
     text = to_yaml(doc) if suffix == ".yaml" else json.dumps(doc)
     p = write(tmp_path, "r" + suffix, text)
 
@@ -266,7 +261,9 @@ def test_raising_the_depth_limit_gets_past_it(tmp_path: Path, suffix: str) -> No
     ],
     ids=["yaml-flow", "json", "yaml-block"],
 )
-def test_hostile_nesting_beyond_the_parser_stack_is_a_depth_error(tmp_path: Path, suffix: str, text: str) -> None:
+def test_hostile_nesting_beyond_the_parser_stack_is_a_depth_error(
+    tmp_path: Path, suffix: str, text: str
+) -> None:
     """Nesting deep enough to overflow a recursive parser is the same clean depth error."""
     p = write(tmp_path, "bomb" + suffix, text)
 
@@ -310,10 +307,13 @@ def test_raising_the_node_limit_lets_the_alias_report_pass(tmp_path: Path) -> No
     assert_valid(res)
 
 
-BILLION_LAUGHS = "\n".join(
-    ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
-) + "\n"
+BILLION_LAUGHS = (
+    "\n".join(
+        ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    )
+    + "\n"
+)
 
 
 def test_alias_bomb_is_refused_quickly_with_default_limits(tmp_path: Path) -> None:
@@ -372,7 +372,9 @@ def test_long_string_is_refused(tmp_path: Path, suffix: str) -> None:
 
     res = cli(str(p), "--max-string", str(STRING))
 
-    line = assert_one_limit_line(res, p, "--max-string", f"{STRING + 1} characters", f"longer than {STRING}")
+    line = assert_one_limit_line(
+        res, p, "--max-string", f"{STRING + 1} characters", f"longer than {STRING}"
+    )
     assert "/records/0/note" in line
 
 
@@ -395,7 +397,9 @@ def test_string_limit_counts_keys_too(tmp_path: Path) -> None:
         p = write(tmp_path, "key" + suffix, text)
         with pytest.raises(InputError) as exc:
             load_paths([p])
-        assert any(pr.code == "limit-string" for pr in exc.value.problems), [pr.render()[:200] for pr in exc.value.problems]
+        assert any(pr.code == "limit-string" for pr in exc.value.problems), [
+            pr.render()[:200] for pr in exc.value.problems
+        ]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -425,10 +429,14 @@ def test_records_limit_applies_to_check_too(tmp_path: Path) -> None:
     )
     p = write(tmp_path, "records.json", json.dumps(report([record(i) for i in range(RECORDS + 1)])))
 
-    res = cli(str(tmp_path), "--as-of", "2029-06-30", "--max-records", str(RECORDS), command="check")
+    res = cli(
+        str(tmp_path), "--as-of", "2029-06-30", "--max-records", str(RECORDS), command="check"
+    )
     assert_one_limit_line(res, p, "--max-records", f"limit of {RECORDS}")
 
-    res = cli(str(tmp_path), "--as-of", "2029-06-30", "--max-records", str(RECORDS + 1), command="check")
+    res = cli(
+        str(tmp_path), "--as-of", "2029-06-30", "--max-records", str(RECORDS + 1), command="check"
+    )
     assert res.returncode in (0, 1), res.stderr
     assert "Traceback" not in res.stderr
 
@@ -438,7 +446,7 @@ def test_records_limit_applies_to_check_too(tmp_path: Path) -> None:
 
 
 def test_every_limit_has_an_option_on_validate_and_check() -> None:
-    names = {f for f in Limits.__dataclass_fields__}
+    names = set(Limits.__dataclass_fields__)
     assert names == set(Limits.OPTION), "a limit without a CLI option (or the reverse)"
     for command in ("validate", "check"):
         res = cli("--help", command=command)
@@ -509,7 +517,9 @@ def test_yaml_tags_are_refused(text: str) -> None:
 
 def test_python_tag_is_never_executed_through_the_cli(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
-    p = write(tmp_path, "evil.yaml", f"document: !!python/object/apply:os.system ['touch {marker}']\n")
+    p = write(
+        tmp_path, "evil.yaml", f"document: !!python/object/apply:os.system ['touch {marker}']\n"
+    )
 
     res = cli(str(p))
 
@@ -518,12 +528,29 @@ def test_python_tag_is_never_executed_through_the_cli(tmp_path: Path) -> None:
     assert "tag" in res.stderr and res.stderr.startswith(str(p))
 
 
-def test_yaml_merge_keys_are_refused() -> None:
-    text = "base: &b {kind: notification, channel: CB-2}\nrec:\n  <<: *b\n  id: n-1\n"
+MERGE = "base: &b {kind: notification, channel: CB-2}\nrec:\n  <<: *b\n  id: n-1\n"
+
+
+@pytest.mark.parametrize(
+    "text", [MERGE, MERGE.replace("<<:", "'<<':"), "<<: {a: 1}\n", "a: {<<: [{b: 1}, {c: 2}]}\n"]
+)
+def test_yaml_merge_keys_are_refused(text: str) -> None:
     with pytest.raises(InputError) as exc:
         load_yaml_text(text)
-    assert exc.value.problems[0].code == "yaml-merge"
-    assert exc.value.problems[0].pointer == "/rec"
+    [problem] = exc.value.problems
+    assert problem.code in ("yaml-merge", "yaml-key")
+
+
+def test_yaml_merge_key_problem_says_it_is_a_merge_key() -> None:
+    """The loader has a dedicated message for '<<' ("YAML merge keys ('<<') are not allowed ...
+    write the keys out in full"), but PyYAML tags a plain '<<' key as tag:yaml.org,2002:merge, so
+    it is refused earlier as "a mapping key is not a plain string (use plain text keys)": true but
+    no help to the author. Only a quoted '<<' reaches the dedicated message."""
+    with pytest.raises(InputError) as exc:
+        load_yaml_text(MERGE)
+    [problem] = exc.value.problems
+    assert problem.code == "yaml-merge" and "merge" in problem.message
+    assert problem.pointer == "/rec"
 
 
 @pytest.mark.parametrize(
@@ -539,7 +566,11 @@ def test_recursive_aliases_are_refused(text: str) -> None:
 
 
 def test_shared_but_not_recursive_aliases_are_fine() -> None:
-    assert load_yaml_text("a: &a [1, 2]\nb: *a\nc: [*a, *a]\n") == {"a": [1, 2], "b": [1, 2], "c": [[1, 2], [1, 2]]}
+    assert load_yaml_text("a: &a [1, 2]\nb: *a\nc: [*a, *a]\n") == {
+        "a": [1, 2],
+        "b": [1, 2],
+        "c": [[1, 2], [1, 2]],
+    }
 
 
 @pytest.mark.parametrize(
@@ -573,8 +604,8 @@ def test_yaml_scalars_follow_yaml_1_2(text: str, value: Any) -> None:
 
 
 def test_norway_stays_a_party_code_through_validation(tmp_path: Path) -> None:
-    """`subject_party: NO` reaches the models as the string 'NOR'-like code 'NO' (refused by the
-    three-letter pattern), never as the boolean false ('False is not of type string')."""
+    """`subject_party: NO` reaches the schema as the string 'NO' (refused by the three-letter
+    pattern), never as the boolean false ('false is not of type string')."""
     text = to_yaml(report([record(1)])).replace('subject_party: "ARC"', "subject_party: NO")
     p = write(tmp_path, "no.yaml", text)
     with pytest.raises(InputError) as exc:
@@ -593,7 +624,7 @@ def test_non_finite_yaml_numbers_are_refused(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_non_finite_json_numbers_are_refused(tmp_path: Path, text: str) -> None:
-    p = write(tmp_path, "n.json", '{"document": "report", "x": %s}' % text)
+    p = write(tmp_path, "n.json", '{"document": "report", "x": ' + text + "}")
     with pytest.raises(InputError) as exc:
         load_paths([p])
     assert exc.value.problems[0].code in ("json-number",)
