@@ -17,6 +17,7 @@ Every problem becomes a ``Problem`` with file, line, JSON pointer, message and f
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -158,7 +159,7 @@ _Loader.add_implicit_resolver(
     re.compile(
         r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
         |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$""",
         re.X,
@@ -288,7 +289,22 @@ def _yaml_to_python(
                 ),
                 limit=True,
             )
-        value = constructor.construct_object(n, deep=True)
+        try:
+            value = constructor.construct_object(n, deep=True)
+        except (ValueError, OverflowError, KeyError, TypeError, yaml.YAMLError) as exc:
+            raise _Fail(
+                Problem(
+                    file,
+                    f"cannot read {n.value[:40]!r} as a {n.tag.rsplit(':', 1)[-1]}"
+                    f" ({' '.join(str(exc).split())[:80]})",
+                    "write a plain number, true/false or quoted text",
+                    line=n.start_mark.line + 1,
+                    pointer=ptr,
+                    code="yaml-value",
+                )
+            ) from None
+        if isinstance(value, str) and not _encodable(value):
+            raise _Fail(_surrogate_problem(file, ptr, n.start_mark.line + 1))
         if isinstance(value, float) and not math.isfinite(value):
             raise _Fail(
                 Problem(
@@ -349,8 +365,13 @@ def _yaml_to_python(
 
 
 def _yaml_documents(text: str, file: str, limits: Limits, want_lines: bool) -> list[tuple[Any, dict[str, int]]]:
-    loader = _Loader(text)
     docs: list[tuple[Any, dict[str, int]]] = []
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        raise _Fail(
+            Problem(file, f"not readable as YAML: {' '.join(str(exc).split())}", "save the file as plain UTF-8 text", code="yaml-syntax")
+        ) from None
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -373,7 +394,7 @@ def _yaml_documents(text: str, file: str, limits: Limits, want_lines: bool) -> l
         ) from None
     except yaml.YAMLError as exc:
         raise _Fail(
-            Problem(file, f"malformed YAML: {exc}", "fix the syntax", code="yaml-syntax")
+            Problem(file, f"malformed YAML: {' '.join(str(exc).split())}", "fix the syntax", code="yaml-syntax")
         ) from None
     except RecursionError:
         raise _Fail(
@@ -403,6 +424,8 @@ def load_yaml_text(text: str, name: str = "<text>", limits: Limits = DEFAULT_LIM
 
 def _json_line_map(text: str) -> dict[str, int]:
     """Best-effort pointer → line map for JSON text, used only to place error messages."""
+    if len(text) > 100_000:
+        return {}  # too big to re-parse just to place a message: the pointer says where
     try:
         node = _Loader(text).get_single_node()
     except Exception:
@@ -458,9 +481,14 @@ def _check_json_value(value: Any, file: str, limits: Limits, line: int | None) -
                 limit=True,
             )
         if isinstance(v, dict):
+            for k in v:
+                if not _encodable(k):
+                    raise _Fail(_surrogate_problem(file, ptr, line))
             stack.extend((x, depth + 1, f"{ptr}/{_ptr_escape(k)}") for k, x in v.items())
         elif isinstance(v, list):
             stack.extend((x, depth + 1, f"{ptr}/{i}") for i, x in enumerate(v))
+        elif isinstance(v, str) and not _encodable(v):
+            raise _Fail(_surrogate_problem(file, ptr, line))
         elif isinstance(v, str) and len(v) > limits.max_string:
             raise _Fail(
                 Problem(
@@ -484,6 +512,25 @@ def _check_json_value(value: Any, file: str, limits: Limits, line: int | None) -
                     code="json-number",
                 )
             )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _surrogate_problem(file: str, ptr: str, line: int | None) -> Problem:
+    return Problem(
+        file,
+        "text contains an unpaired surrogate escape (e.g. \\ud800), which is not a character",
+        "remove the escape or write the character itself",
+        line=line,
+        pointer=ptr,
+        code="bad-text",
+    )
 
 
 def _no_dup_pairs(file: str) -> Any:
@@ -638,11 +685,53 @@ def _parse_json(text: str, display: str, limits: Limits, line: int | None) -> Ra
 # Validation
 
 
+@cache
+def _validator(document: str) -> jsonschema.Draft202012Validator:
+    """One validator per document type, built once (building one costs more than using it)."""
+    return jsonschema.Draft202012Validator(
+        published_schema(document), format_checker=jsonschema.FormatChecker()
+    )
+
+
+@cache
+def _record_validator(kind: str) -> jsonschema.Draft202012Validator:
+    """The published report schema's definition of one record kind."""
+    schema = published_schema("report")
+    sub = {
+        "$schema": schema.get("$schema"),
+        "$defs": schema.get("$defs", {}),
+        "$ref": f"#/$defs/{RECORD_MODELS[kind].__name__}",
+    }
+    return jsonschema.Draft202012Validator(sub, format_checker=jsonschema.FormatChecker())
+
+
+def _iter_schema_errors(data: Any, document: str) -> Iterator[jsonschema.ValidationError]:
+    """Schema errors; a report's records are dispatched on their kind (the published schema's
+    oneOf over every kind gives the same verdict, but slowly and with vaguer messages)."""
+    records = data.get("records") if document == "report" and isinstance(data, dict) else None
+    if not isinstance(records, list):
+        yield from _validator(document).iter_errors(data)
+        return
+    yield from _validator(document).iter_errors({**data, "records": []})
+    for i, rec in enumerate(records):
+        kind = rec.get("kind") if isinstance(rec, dict) else None
+        if isinstance(kind, str) and kind in RECORD_MODELS:
+            for err in _record_validator(kind).iter_errors(rec):
+                err.path.appendleft(i)
+                err.path.appendleft("records")
+                yield err
+        else:
+            sub = jsonschema.Draft202012Validator(published_schema("report"))
+            for err in sub.iter_errors({**data, "records": [rec]}):
+                if list(err.path)[:1] == ["records"]:
+                    err.path[1] = i
+                    yield err
+
+
 def _schema_problems(doc: RawDocument, document: str) -> list[Problem]:
-    schema = published_schema(document)
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     problems: list[Problem] = []
-    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+    first = list(itertools.islice(_iter_schema_errors(doc.data, document), 200))
+    for err in sorted(first, key=lambda e: list(map(str, e.absolute_path))):
         for e in _leaf_errors(err, doc.data):
             ptr = "".join(f"/{_ptr_escape(p)}" for p in e.absolute_path)
             if e.validator == "additionalProperties" and isinstance(e.instance, dict):

@@ -91,6 +91,18 @@ def test_there_are_scenarios() -> None:
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_scenario(path: Path) -> None:
     data = load_scenario(path)
+    if data.get("known_limitation"):
+        # The expert verdict stays in the file; the engine cannot reach it yet (the reason says
+        # why). Strict: the day the engine gets it right, the marker must be removed.
+        try:
+            _check(path, data)
+        except AssertionError:
+            pytest.xfail(f"known limitation: {data['known_limitation']}")
+        pytest.fail(f"{path.name} now passes: remove its known_limitation")
+    _check(path, data)
+
+
+def _check(path: Path, data: dict[str, Any]) -> None:
     findings = run_scenario(data)
     got = {(f.party, f.commitment, f.subject): f for f in findings}
 
