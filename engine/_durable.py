@@ -71,11 +71,17 @@ def encode(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ",".join(encode(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{encode(v)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ",".join(
+                f"{json.dumps(str(k), ensure_ascii=False)}:{encode(v)}" for k, v in value.items()
+            )
+            + "}"
+        )
     raise EngineFault(f"cannot encode {type(value).__name__} for the rules engine")
 
 
-class _Ruleset(_engine.Ruleset):
+class _Ruleset(_engine.Ruleset):  # type: ignore[misc]
     """A Ruleset whose definition and facts go through ``encode``."""
 
     def __init__(self, name: str, host: _engine.Host, definition: dict[str, Any]) -> None:
@@ -91,13 +97,17 @@ class _Ruleset(_engine.Ruleset):
         self._definition = definition
 
     def assert_fact(self, fact: Mapping[str, Any]) -> Any:
-        return self._handle_result(durable_rules_engine.assert_fact(self._handle, encode(fact)), fact)
+        return self._handle_result(
+            durable_rules_engine.assert_fact(self._handle, encode(fact)), fact
+        )
 
     def retract_fact(self, fact: Mapping[str, Any]) -> Any:
-        return self._handle_result(durable_rules_engine.retract_fact(self._handle, encode(fact)), fact)
+        return self._handle_result(
+            durable_rules_engine.retract_fact(self._handle, encode(fact)), fact
+        )
 
 
-class _Host(_engine.Host):
+class _Host(_engine.Host):  # type: ignore[misc]
     """A Host with no background threads; actions run only when we drain."""
 
     def __init__(self) -> None:

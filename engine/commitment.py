@@ -233,8 +233,10 @@ class Party(Doc):
     def _ordered(self) -> Party:
         if self.signed_on and self.entry_into_force and self.entry_into_force < self.signed_on:
             raise ValueError("entry_into_force is before signed_on: check both dates")
-        if self.withdrawal_notice_on and self.entry_into_force and (
-            self.withdrawal_notice_on < self.entry_into_force
+        if (
+            self.withdrawal_notice_on
+            and self.entry_into_force
+            and (self.withdrawal_notice_on < self.entry_into_force)
         ):
             raise ValueError("withdrawal_notice_on is before entry_into_force: check both dates")
         if self.withdrawal_effective_on and not self.withdrawal_notice_on:
@@ -246,6 +248,9 @@ class Party(Doc):
         ):
             raise ValueError("withdrawal takes effect before its notice: check both dates")
         return self
+
+
+_SETTLING: tuple[EvidenceLevel, ...] = ("inspection",)
 
 
 class TreatyState(Doc):
@@ -266,7 +271,7 @@ class TreatyState(Doc):
     ``withdrawal_notice_months``."""
     parties: list[Party] = Field(default_factory=list)
     """Parties and their timelines."""
-    settling_evidence: list[EvidenceLevel] = Field(default_factory=lambda: ["inspection"])
+    settling_evidence: list[EvidenceLevel] = Field(default_factory=lambda: list(_SETTLING))
     """Evidence levels that settle a disagreement between sources."""
     vague_terms: list[str] = Field(
         default_factory=lambda: [

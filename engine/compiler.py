@@ -248,9 +248,7 @@ class _Compiler:
             )
         return p
 
-    def param_operand(
-        self, ctx: _Ctx, ref: ParamRef, pointer: str, want: FieldType
-    ) -> Any:
+    def param_operand(self, ctx: _Ctx, ref: ParamRef, pointer: str, want: FieldType) -> Any:
         """A parameter as a durable operand: a constant, or a per-fact field if versioned."""
         p = self.param(ctx, ref, pointer)
         if p.versions and ctx.primary:
@@ -265,11 +263,19 @@ class _Compiler:
     def literal(self, ctx: _Ctx, value: Any, pointer: str, want: FieldType) -> Any:
         if isinstance(value, bool):
             if want != "bool":
-                raise ctx.err(pointer, f"true/false compared with a {want} field", "compare with a value of the field's type")
+                raise ctx.err(
+                    pointer,
+                    f"true/false compared with a {want} field",
+                    "compare with a value of the field's type",
+                )
             return value
         if isinstance(value, int | float):
             if want not in ("number",):
-                raise ctx.err(pointer, f"a number compared with a {want} field", "compare with a value of the field's type")
+                raise ctx.err(
+                    pointer,
+                    f"a number compared with a {want} field",
+                    "compare with a value of the field's type",
+                )
             return float(value)
         if isinstance(value, str):
             if want == "date":
@@ -281,12 +287,18 @@ class _Compiler:
                 try:
                     ts = datetime.fromisoformat(value)
                 except ValueError:
-                    raise ctx.err(pointer, f"{value!r} is not a timestamp", "write an ISO timestamp with zone") from None
+                    raise ctx.err(
+                        pointer, f"{value!r} is not a timestamp", "write an ISO timestamp with zone"
+                    ) from None
                 if ts.tzinfo is None:
                     raise ctx.err(pointer, f"{value!r} has no time zone", "add Z or an offset")
                 return float(int(ts.timestamp()))
             if want not in ("str", "list"):
-                raise ctx.err(pointer, f"text compared with a {want} field", "compare with a value of the field's type")
+                raise ctx.err(
+                    pointer,
+                    f"text compared with a {want} field",
+                    "compare with a value of the field's type",
+                )
             return value
         if isinstance(value, list):
             return [self.literal(ctx, v, pointer, "str") for v in value]
@@ -308,13 +320,26 @@ class _Compiler:
                 refs.append(name)
                 return {"$m": name}
             if t != want:
-                raise ctx.err(pointer, f"field {op.field!r} ({t}) compared with a {want} field", "compare fields of the same type")
+                raise ctx.err(
+                    pointer,
+                    f"field {op.field!r} ({t}) compared with a {want} field",
+                    "compare fields of the same type",
+                )
             refs.append(ctx.fname(op.field))
             return {"$m": ctx.fname(op.field)}
         if isinstance(op, Arith):
             if op.op not in ("add", "sub", "mul", "div"):
-                raise ctx.err(pointer, f"'{op.op}' cannot be used inside a comparison", "compute it under 'derive' and compare the derived field")
-            args = [self.operand(ctx, a, f"{pointer}/args/{i}", "number" if want not in TEMPORAL else want, refs) for i, a in enumerate(op.args)]
+                raise ctx.err(
+                    pointer,
+                    f"'{op.op}' cannot be used inside a comparison",
+                    "compute it under 'derive' and compare the derived field",
+                )
+            args = [
+                self.operand(
+                    ctx, a, f"{pointer}/args/{i}", "number" if want not in TEMPORAL else want, refs
+                )
+                for i, a in enumerate(op.args)
+            ]
             acc = args[0]
             key = {"add": "$add", "sub": "$sub", "mul": "$mul", "div": "$div"}[op.op]
             for a in args[1:]:
@@ -348,13 +373,21 @@ class _Compiler:
             return self.atom(ctx, {"$nex": {f: 1}}, label)
         if c.op in ("contains", "contains_all", "contains_any"):
             if t != "list":
-                raise ctx.err(f"{pointer}/op", f"'{c.op}' needs a list field; {c.field!r} is {t}", "use eq or in")
+                raise ctx.err(
+                    f"{pointer}/op",
+                    f"'{c.op}' needs a list field; {c.field!r} is {t}",
+                    "use eq or in",
+                )
             vals = self.operand(ctx, c.value, vp, "list", [])
             if vals is _NO_VALUE:
                 return ("const", False)
             if c.op == "contains":
                 if isinstance(vals, list):
-                    raise ctx.err(vp, "'contains' takes one value", "use contains_all or contains_any for several")
+                    raise ctx.err(
+                        vp,
+                        "'contains' takes one value",
+                        "use contains_all or contains_any for several",
+                    )
                 return self.atom(ctx, {"$iany": {f: {"$i": vals}}}, label)
             if not isinstance(vals, list):
                 vals = [vals]
@@ -364,7 +397,9 @@ class _Compiler:
             return self.atom(ctx, {"$and" if c.op == "contains_all" else "$or": parts}, label)
         if c.op in ("in", "not_in"):
             if t == "list":
-                raise ctx.err(f"{pointer}/op", f"'{c.op}' on the list field {c.field!r}", "use contains_any")
+                raise ctx.err(
+                    f"{pointer}/op", f"'{c.op}' on the list field {c.field!r}", "use contains_any"
+                )
             vals = self.operand(ctx, c.value, vp, "list" if t == "str" else t, [])
             if vals is _NO_VALUE:
                 return ("const", False)
@@ -380,13 +415,23 @@ class _Compiler:
             assert isinstance(c.value, ParamRef)
             p = self.param(ctx, c.value, vp)
             if p.comparison is None:
-                raise ctx.err(vp, f"parameter {c.value.param!r} has no strict/inclusive choice", "add comparison: strict or inclusive to the parameter")
+                raise ctx.err(
+                    vp,
+                    f"parameter {c.value.param!r} has no strict/inclusive choice",
+                    "add comparison: strict or inclusive to the parameter",
+                )
             strict = p.comparison == "strict"
             op = ("gt" if strict else "ge") if op == "meets" else ("le" if strict else "lt")
         if op in ("gt", "ge", "lt", "le") and t not in ("number", "date", "datetime"):
-            raise ctx.err(f"{pointer}/op", f"'{c.op}' needs a number, date or time; {c.field!r} is {t}", "use eq, ne or in")
+            raise ctx.err(
+                f"{pointer}/op",
+                f"'{c.op}' needs a number, date or time; {c.field!r} is {t}",
+                "use eq, ne or in",
+            )
         if t == "list":
-            raise ctx.err(f"{pointer}/op", f"'{c.op}' on the list field {c.field!r}", "use contains")
+            raise ctx.err(
+                f"{pointer}/op", f"'{c.op}' on the list field {c.field!r}", "use contains"
+            )
         refs: list[str] = []
         if t == "datetime" and _is_date_only(c.value, ctx, self):
             # a timestamp compared with a date is taken as its UTC day (docs/rules.md section 3)
@@ -397,33 +442,60 @@ class _Compiler:
             return ("const", False)
         if isinstance(rhs, list):
             raise ctx.err(vp, "a list cannot be compared with eq/ne", "use in or not_in")
-        durable_op = {"eq": None, "ne": "$neq", "gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}[op]
+        durable_op = {
+            "eq": None,
+            "ne": "$neq",
+            "gt": "$gt",
+            "ge": "$gte",
+            "lt": "$lt",
+            "le": "$lte",
+        }[op]
         cmp = {f: rhs} if durable_op is None else {durable_op: {f: rhs}}
         parts = [ex] + [{"$ex": {r: 1}} for r in refs] + [cmp]
         return self.atom(ctx, {"$and": parts}, label)
 
-    def cond(self, ctx: _Ctx, c: Condition, pointer: str, counts: set[str] | None = None) -> BoolTree:
+    def cond(
+        self, ctx: _Ctx, c: Condition, pointer: str, counts: set[str] | None = None
+    ) -> BoolTree:
         if isinstance(c, Compare):
             return self.compare(ctx, c, pointer)
         if isinstance(c, CountCompare):
             if counts is None or c.count not in counts:
-                raise ctx.err(f"{pointer}/count", f"unknown count {c.count!r}", "declare it under the rule's 'counts'")
+                raise ctx.err(
+                    f"{pointer}/count",
+                    f"unknown count {c.count!r}",
+                    "declare it under the rule's 'counts'",
+                )
             val: Any = c.value
             if isinstance(val, ParamRef):
                 p = self.param(ctx, val, f"{pointer}/value")
                 val = p.value_on(self.as_of)
                 if not isinstance(val, int | float) or isinstance(val, bool):
-                    raise ctx.err(f"{pointer}/value", "a count is compared with a non-number", "use a number parameter")
+                    raise ctx.err(
+                        f"{pointer}/value",
+                        "a count is compared with a non-number",
+                        "use a number parameter",
+                    )
             return ("count", c.count, c.op, float(val))
         if isinstance(c, AllOf):
-            return ("all", [self.cond(ctx, x, f"{pointer}/all/{i}", counts) for i, x in enumerate(c.all)])
+            return (
+                "all",
+                [self.cond(ctx, x, f"{pointer}/all/{i}", counts) for i, x in enumerate(c.all)],
+            )
         if isinstance(c, AnyOf):
-            return ("any", [self.cond(ctx, x, f"{pointer}/any/{i}", counts) for i, x in enumerate(c.any)])
+            return (
+                "any",
+                [self.cond(ctx, x, f"{pointer}/any/{i}", counts) for i, x in enumerate(c.any)],
+            )
         if isinstance(c, NotOf):
             return ("not", self.cond(ctx, c.not_, f"{pointer}/not", counts))
         if isinstance(c, AtLeast):
             if c.at_least > len(c.of):
-                raise ctx.err(f"{pointer}/at_least", f"at least {c.at_least} of {len(c.of)} indicators can never hold", "lower at_least")
+                raise ctx.err(
+                    f"{pointer}/at_least",
+                    f"at least {c.at_least} of {len(c.of)} indicators can never hold",
+                    "lower at_least",
+                )
             kids = [self.cond(ctx, x, f"{pointer}/of/{i}", counts) for i, x in enumerate(c.of)]
             return ("atleast", c.at_least, kids, [_cond_label(x) for x in c.of])
         raise ctx.err(pointer, "unknown condition", "see docs/rules.md")
@@ -433,7 +505,10 @@ class _Compiler:
     def check_kind(self, commitment: Commitment, rule: Rule, kind: str, pointer: str) -> None:
         if kind not in RECORD_MODELS:
             raise CompileError(
-                commitment.id, rule.id, pointer, f"unknown record kind {kind!r}",
+                commitment.id,
+                rule.id,
+                pointer,
+                f"unknown record kind {kind!r}",
                 "use one of: " + ", ".join(sorted(RECORD_MODELS)),
             )
         self.kinds.add(kind)
@@ -469,7 +544,11 @@ class _Compiler:
             for attr in ("event", "start", "end"):
                 name = getattr(rule.scope, attr)
                 if name is not None and ctx.ftype(name, f"{base}/scope/{attr}") not in TEMPORAL:
-                    raise ctx.err(f"{base}/scope/{attr}", f"{name!r} is not a date or time field", "name a date field")
+                    raise ctx.err(
+                        f"{base}/scope/{attr}",
+                        f"{name!r} is not a date or time field",
+                        "name a date field",
+                    )
         where = self.cond(ctx, sel.where, f"{sel_ptr}/where") if sel.where is not None else None
         cr = CompiledRule(rule, commitment, primary, where, dict(rule.derive), derived, {})
         if isinstance(rule, ClassifyRule):
@@ -484,12 +563,20 @@ class _Compiler:
                     cctx.ftype(cf, f"{cptr}/same")
                     ctx.ftype(sf, f"{cptr}/same")
                     pattern.append({fact_name(cf): {"s": ctx.fname(sf)}})
-                    self.left_ref(primary, ctx.fname(sf), "num" if ctx.ftype(sf, cptr) in ("number", "date", "datetime") else "str")
+                    self.left_ref(
+                        primary,
+                        ctx.fname(sf),
+                        "num" if ctx.ftype(sf, cptr) in ("number", "date", "datetime") else "str",
+                    )
                 if cs.same_year:
                     cf, sf = cs.same_year
                     for c_, x in ((cctx, cf), (ctx, sf)):
                         if c_.ftype(x, f"{cptr}/same_year") not in TEMPORAL:
-                            raise ctx.err(f"{cptr}/same_year", f"{x!r} is not a date or time", "name date fields")
+                            raise ctx.err(
+                                f"{cptr}/same_year",
+                                f"{x!r} is not a date or time",
+                                "name date fields",
+                            )
                     pattern.append({f"{cf}__year": {"s": f"{sf}__year"}})
                     self.left_ref(primary, f"{sf}__year", "num")
                 if cs.before:
@@ -498,7 +585,9 @@ class _Compiler:
                     cf, sf = cs.before
                     for c_, x in ((cctx, cf), (ctx, sf)):
                         if c_.ftype(x, f"{cptr}/before") not in TEMPORAL:
-                            raise ctx.err(f"{cptr}/before", f"{x!r} is not a date or time", "name date fields")
+                            raise ctx.err(
+                                f"{cptr}/before", f"{x!r} is not a date or time", "name date fields"
+                            )
                 rname = f"c_{rid}_{j}"
                 self.join_checks[rname] = [
                     (next(iter(p_)), next(iter(p_.values()))["s"]) for p_ in pattern[1:]
@@ -519,24 +608,49 @@ class _Compiler:
             fctx = _Ctx(self, commitment, rule, rule.fulfil.kind, fptr, False)
             at_t = fctx.ftype(rule.fulfil.at, f"{fptr}/at")
             if at_t not in TEMPORAL:
-                raise ctx.err(f"{fptr}/at", f"{rule.fulfil.at!r} is not a date or time field", "name a date field")
-            cr.fulfil_where = self.cond(fctx, rule.fulfil.where, f"{fptr}/where") if rule.fulfil.where is not None else None
+                raise ctx.err(
+                    f"{fptr}/at",
+                    f"{rule.fulfil.at!r} is not a date or time field",
+                    "name a date field",
+                )
+            cr.fulfil_where = (
+                self.cond(fctx, rule.fulfil.where, f"{fptr}/where")
+                if rule.fulfil.where is not None
+                else None
+            )
             join: list[dict[str, Any]] = [{"kind": rule.fulfil.kind}]
             for ff, tf in sorted(rule.fulfil.match.items()):
                 a = fctx.ftype(ff, f"{fptr}/match")
                 b = ctx.ftype(tf, f"{fptr}/match")
                 if a != b:
-                    raise ctx.err(f"{fptr}/match", f"{ff!r} ({a}) is matched with {tf!r} ({b})", "match fields of the same type")
+                    raise ctx.err(
+                        f"{fptr}/match",
+                        f"{ff!r} ({a}) is matched with {tf!r} ({b})",
+                        "match fields of the same type",
+                    )
                 join.append({fact_name(ff): {"t": ctx.fname(tf)}})
-                self.left_ref(primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str")
+                self.left_ref(
+                    primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
+                )
             if not rule.fulfil.match:
-                raise ctx.err(f"{fptr}/match", "no correlation between trigger and fulfilment", "add match: {field: trigger_field}")
+                raise ctx.err(
+                    f"{fptr}/match",
+                    "no correlation between trigger and fulfilment",
+                    "add match: {field: trigger_field}",
+                )
             jname = f"j_{rid}"
-            self.join_checks[jname] = [(next(iter(p_)), next(iter(p_.values()))["t"]) for p_ in join[1:]]
+            self.join_checks[jname] = [
+                (next(iter(p_)), next(iter(p_.values()))["t"]) for p_ in join[1:]
+            ]
             self.definition[jname] = {
                 "all": [
                     {"t": {"$and": _narrow(primary, where, self.atoms)}},
-                    {"f": {"$and": join + _narrow(rule.fulfil.kind, cr.fulfil_where, self.atoms)[1:]}},
+                    {
+                        "f": {
+                            "$and": join
+                            + _narrow(rule.fulfil.kind, cr.fulfil_where, self.atoms)[1:]
+                        }
+                    },
                 ],
                 "run": jname,
             }
@@ -545,21 +659,43 @@ class _Compiler:
                 dptr = f"{base}/deadlines/{k}"
                 at = ctx.ftype(dl.anchor, f"{dptr}/anchor")
                 if at not in TEMPORAL:
-                    raise ctx.err(f"{dptr}/anchor", f"{dl.anchor!r} is not a date or time field", "name a date field")
+                    raise ctx.err(
+                        f"{dptr}/anchor",
+                        f"{dl.anchor!r} is not a date or time field",
+                        "name a date field",
+                    )
                 if isinstance(dl.offset.amount, ParamRef):
                     self.param(ctx, dl.offset.amount, f"{dptr}/offset/amount")
                 when = self.cond(ctx, dl.when, f"{dptr}/when") if dl.when is not None else None
                 due_field = f"_due_{rid}_{k}"
                 cr.deadlines.append(
-                    DeadlinePlan(dl.anchor, at, dl.offset.amount, dl.offset.unit, dl.direction, when, dl.label, due_field)
+                    DeadlinePlan(
+                        dl.anchor,
+                        at,
+                        dl.offset.amount,
+                        dl.offset.unit,
+                        dl.direction,
+                        when,
+                        dl.label,
+                        due_field,
+                    )
                 )
         else:
             assert isinstance(rule, PeriodicRule)
             t = ctx.ftype(rule.at, f"{base}/at")
             if t not in TEMPORAL:
-                raise ctx.err(f"{base}/at", f"{rule.at!r} is not a date or time field", "name a date field")
-            if rule.cycle_field is not None and ctx.ftype(rule.cycle_field, f"{base}/cycle_field") != "number":
-                raise ctx.err(f"{base}/cycle_field", f"{rule.cycle_field!r} is not a year number", "name an integer year field")
+                raise ctx.err(
+                    f"{base}/at", f"{rule.at!r} is not a date or time field", "name a date field"
+                )
+            if (
+                rule.cycle_field is not None
+                and ctx.ftype(rule.cycle_field, f"{base}/cycle_field") != "number"
+            ):
+                raise ctx.err(
+                    f"{base}/cycle_field",
+                    f"{rule.cycle_field!r} is not a year number",
+                    "name an integer year field",
+                )
             if isinstance(rule.schedule.months, ParamRef):
                 self.param(ctx, rule.schedule.months, f"{base}/schedule/months")
         cr.param_fields = dict(ctx.comp_rule_params)  # type: ignore[attr-defined]
@@ -576,11 +712,19 @@ class _Compiler:
                     continue
                 t = ctx.ftype(a.field, f"{pointer}/args/{i}")
                 if t not in ("number", "date", "datetime"):
-                    raise ctx.err(f"{pointer}/args/{i}", f"{a.field!r} ({t}) used in arithmetic", "use number or date fields")
+                    raise ctx.err(
+                        f"{pointer}/args/{i}",
+                        f"{a.field!r} ({t}) used in arithmetic",
+                        "use number or date fields",
+                    )
             elif isinstance(a, ParamRef):
                 self.param(ctx, a, f"{pointer}/args/{i}")
             elif isinstance(a, bool) or not isinstance(a, int | float):
-                raise ctx.err(f"{pointer}/args/{i}", f"{a!r} is not a number", "use numbers, fields or parameters")
+                raise ctx.err(
+                    f"{pointer}/args/{i}",
+                    f"{a!r} is not a number",
+                    "use numbers, fields or parameters",
+                )
 
 
 def _contains_no_value(x: Any) -> bool:
@@ -630,10 +774,10 @@ def tree_expr(tree: BoolTree | None, atoms: dict[str, Atom]) -> dict[str, Any] |
             return None
         return parts[0] if len(parts) == 1 else {"$and": parts}
     if tag == "any":
-        parts = [tree_expr(t, atoms) for t in tree[1]]
-        if any(p is None for p in parts):
+        maybe = [tree_expr(t, atoms) for t in tree[1]]
+        if any(p is None for p in maybe):
             return None
-        return {"$or": parts}
+        return {"$or": [p for p in maybe if p is not None]}
     return None
 
 
@@ -679,9 +823,21 @@ def _label(c: Compare) -> str:
     else:
         vs = json.dumps(v) if not isinstance(v, str) else v
     words = {
-        "eq": "=", "ne": "≠", "gt": ">", "ge": "≥", "lt": "<", "le": "≤", "in": "in", "not_in": "not in",
-        "contains": "contains", "contains_all": "contains all of", "contains_any": "contains any of",
-        "exists": "is reported", "absent": "is not reported", "meets": "meets", "below": "is below",
+        "eq": "=",
+        "ne": "≠",
+        "gt": ">",
+        "ge": "≥",
+        "lt": "<",
+        "le": "≤",
+        "in": "in",
+        "not_in": "not in",
+        "contains": "contains",
+        "contains_all": "contains all of",
+        "contains_any": "contains any of",
+        "exists": "is reported",
+        "absent": "is not reported",
+        "meets": "meets",
+        "below": "is below",
     }
     return f"{c.field} {words[c.op]} {vs}".strip()
 
@@ -716,10 +872,14 @@ def compile_program(
     for c in commitments:
         for i, r in enumerate(c.rules):
             rules.append(comp.rule(c, r, i, f"/rules/{i}"))
-    return Program(comp.definition, comp.atoms, rules, comp.kinds, as_of, comp.join_checks, comp.left_refs)
+    return Program(
+        comp.definition, comp.atoms, rules, comp.kinds, as_of, comp.join_checks, comp.left_refs
+    )
 
 
-def offset_amount(plan_amount: int | ParamRef, params: dict[str, Parameter], treaty: TreatyState | None, day: date) -> int | None:
+def offset_amount(
+    plan_amount: int | ParamRef, params: dict[str, Parameter], treaty: TreatyState | None, day: date
+) -> int | None:
     """The offset of a deadline, with a parameter resolved on ``day``."""
     if isinstance(plan_amount, int):
         return plan_amount

@@ -203,7 +203,9 @@ class Measure(RecordBase):
     """Record kind tag."""
     title: str
     """Title of the measure."""
-    topic: Literal["frontier_safety", "content_labelling", "export_control", "incident_reporting", "other"]
+    topic: Literal[
+        "frontier_safety", "content_labelling", "export_control", "incident_reporting", "other"
+    ]
     """What the measure is about."""
     binding: bool
     """Legally binding (not voluntary guidance)."""
@@ -462,7 +464,11 @@ class EvidenceSupplied(RecordBase):
     supplied_at: AwareDatetime
     """When it was supplied."""
     evidence_type: Literal[
-        "inspection_record", "third_party_evaluation", "customs_record", "audited_statement", "self_statement"
+        "inspection_record",
+        "third_party_evaluation",
+        "customs_record",
+        "audited_statement",
+        "self_statement",
     ]
     """What was supplied; only the first four are independent."""
 
@@ -548,6 +554,6 @@ class Report(Doc):
 
 
 RECORD_MODELS: dict[str, type[RecordBase]] = {
-    m.model_fields["kind"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    m.model_fields["kind"].annotation.__args__[0]: m  # type: ignore[union-attr,unused-ignore]
     for m in Record.__origin__.__args__  # type: ignore[attr-defined]
 }

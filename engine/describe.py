@@ -23,10 +23,21 @@ from engine.rules import (
 )
 
 OPS = {
-    "eq": "is", "ne": "is not", "gt": ">", "ge": "≥", "lt": "<", "le": "≤", "in": "is one of",
-    "not_in": "is none of", "contains": "includes", "contains_all": "includes all of",
-    "contains_any": "includes any of", "exists": "is reported", "absent": "is not reported",
-    "meets": "meets", "below": "is below",
+    "eq": "is",
+    "ne": "is not",
+    "gt": ">",
+    "ge": "≥",
+    "lt": "<",
+    "le": "≤",
+    "in": "is one of",
+    "not_in": "is none of",
+    "contains": "includes",
+    "contains_all": "includes all of",
+    "contains_any": "includes any of",
+    "exists": "is reported",
+    "absent": "is not reported",
+    "meets": "meets",
+    "below": "is below",
 }
 
 
@@ -78,11 +89,17 @@ def describe_rule(r: ClassifyRule | DeadlineRule | PeriodicRule) -> list[str]:
         if r.scope.event:
             out.append(f"    dated by: {r.scope.event} (an act)")
         if r.scope.start:
-            out.append(f"    situation: from {r.scope.start}" + (f" to {r.scope.end}" if r.scope.end else ""))
+            out.append(
+                f"    situation: from {r.scope.start}"
+                + (f" to {r.scope.end}" if r.scope.end else "")
+            )
     if r.requires:
         out.append(f"    requires: {', '.join(r.requires)} (else gap, insufficient detail)")
     if isinstance(r, ClassifyRule):
-        out.append(f"    for each {r.subject.kind}" + (f" where {condition(r.subject.where)}" if r.subject.where else ""))
+        out.append(
+            f"    for each {r.subject.kind}"
+            + (f" where {condition(r.subject.where)}" if r.subject.where else "")
+        )
         for cs in r.counts:
             extra = [f"{k} = subject.{v}" for k, v in cs.same.items()]
             if cs.same_year:
@@ -96,22 +113,41 @@ def describe_rule(r: ClassifyRule | DeadlineRule | PeriodicRule) -> list[str]:
             out.append(f"      if {condition(case.when)} -> {_outcome(case)}")
         out.append(f"      otherwise -> {_outcome(r.otherwise)}")
     elif isinstance(r, DeadlineRule):
-        out.append(f"    for each {r.trigger.kind}" + (f" where {condition(r.trigger.where)}" if r.trigger.where else ""))
+        out.append(
+            f"    for each {r.trigger.kind}"
+            + (f" where {condition(r.trigger.where)}" if r.trigger.where else "")
+        )
         m = ", ".join(f"{k} = trigger.{v}" for k, v in r.fulfil.match.items())
-        out.append(f"    needs a {r.fulfil.kind} with {m}" + (f" and {condition(r.fulfil.where)}" if r.fulfil.where else "") + f", timed by {r.fulfil.at}")
+        out.append(
+            f"    needs a {r.fulfil.kind} with {m}"
+            + (f" and {condition(r.fulfil.where)}" if r.fulfil.where else "")
+            + f", timed by {r.fulfil.at}"
+        )
         for dl in r.deadlines:
             when = f" when {condition(dl.when)}" if dl.when else ""
             rel = "at least" if dl.direction == "before" else "within"
             word = "before" if dl.direction == "before" else "after"
-            out.append(f"      {rel} {operand(dl.offset.amount)} {dl.offset.unit.replace('_', ' ')} {word} {dl.anchor}{when}")
+            out.append(
+                f"      {rel} {operand(dl.offset.amount)} {dl.offset.unit.replace('_', ' ')} {word} {dl.anchor}{when}"
+            )
         out.append("      the strictest applicable deadline wins")
         out.append(f"      late -> {_outcome(r.on_late)}; missing -> {_outcome(r.on_missing)}")
     else:
         s = r.schedule
-        when = f"every year by {s.day:02d}/{s.month:02d}" if s.every == "year" else f"every {operand(s.months)} months from entry into force"
-        out.append(f"    a {r.submission.kind}" + (f" where {condition(r.submission.where)}" if r.submission.where else "") + f", timed by {r.at}, is due {when}")
+        when = (
+            f"every year by {s.day:02d}/{s.month:02d}"
+            if s.every == "year"
+            else f"every {operand(s.months)} months from entry into force"
+        )
+        out.append(
+            f"    a {r.submission.kind}"
+            + (f" where {condition(r.submission.where)}" if r.submission.where else "")
+            + f", timed by {r.at}, is due {when}"
+        )
         if r.cycle_field:
-            out.append(f"    matched to its cycle by {r.cycle_field} (due year {r.cycle_offset:+d})")
+            out.append(
+                f"    matched to its cycle by {r.cycle_field} (due year {r.cycle_offset:+d})"
+            )
         out.append(f"      late -> {_outcome(r.on_late)}; missing -> {_outcome(r.on_missing)}")
     return out
 
@@ -124,12 +160,18 @@ def _param(name: str, p: Parameter) -> list[str]:
         return [f"  {name} = {operand(p.value)}{unit}{cmp}{mark}  {p.description}".rstrip()]
     out = [f"  {name}{unit}{cmp}{mark}  {p.description}".rstrip()]
     for v in p.versions:
-        out.append(f"    {operand(v.value)} from {v.valid_from or 'the start'} until {v.valid_to or 'further notice'}")
+        out.append(
+            f"    {operand(v.value)} from {v.valid_from or 'the start'} until {v.valid_to or 'further notice'}"
+        )
     return out
 
 
 def describe_commitment(c: Commitment) -> str:
-    lines = [f"{c.id}  {c.title}", f"{c.category} · {c.modality} · severity {c.severity} · machine-checkable: {c.machine_checkable}", ""]
+    lines = [
+        f"{c.id}  {c.title}",
+        f"{c.category} · {c.modality} · severity {c.severity} · machine-checkable: {c.machine_checkable}",
+        "",
+    ]
     for t in c.text:
         lines.append(f"[{t.lang}{'' if t.authentic else ', translation'}] {t.text}")
     if c.parameters:
@@ -143,13 +185,19 @@ def describe_commitment(c: Commitment) -> str:
     if v.reports or v.evidence_from:
         lines += ["", "Verification:"]
         for rd in v.reports:
-            lines.append(f"  {rd.what} ({', '.join(rd.kinds) or 'no record kind'}; {rd.frequency or 'no frequency'}; "
-                         f"{rd.deadline or 'no deadline'}; minimum evidence {rd.min_evidence})")
+            lines.append(
+                f"  {rd.what} ({', '.join(rd.kinds) or 'no record kind'}; {rd.frequency or 'no frequency'}; "
+                f"{rd.deadline or 'no deadline'}; minimum evidence {rd.min_evidence})"
+            )
         if v.evidence_from:
             lines.append(f"  absence of conduct shown by: {', '.join(v.evidence_from)}")
     e = c.enforcement
-    lines += ["", f"Enforcement: {e.mechanism or 'none'}; response within {e.response_deadline_days if e.response_deadline_days is not None else '?'} days; "
-              f"sanction {'available' if e.sanction_available else 'not available'}" + (f" from {e.sanction_from}" if e.sanction_from else "")]
+    lines += [
+        "",
+        f"Enforcement: {e.mechanism or 'none'}; response within {e.response_deadline_days if e.response_deadline_days is not None else '?'} days; "
+        f"sanction {'available' if e.sanction_available else 'not available'}"
+        + (f" from {e.sanction_from}" if e.sanction_from else ""),
+    ]
     if c.rules:
         lines += ["", "Rules:"]
         for r in c.rules:

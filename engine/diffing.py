@@ -33,8 +33,11 @@ class FieldChange:
 
     @property
     def is_text(self) -> bool:
-        return isinstance(self.old, str) and isinstance(self.new, str) and (
-            " " in self.old.strip() or " " in self.new.strip())
+        return (
+            isinstance(self.old, str)
+            and isinstance(self.new, str)
+            and (" " in self.old.strip() or " " in self.new.strip())
+        )
 
     def render(self) -> str:
         if self.kind == "added":
@@ -46,8 +49,12 @@ class FieldChange:
         return f"{self.path}: {_show(self.old)} -> {_show(self.new)}"
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "change": self.kind, "old": self.old,
-                               "new": self.new}
+        out: dict[str, Any] = {
+            "path": self.path,
+            "change": self.kind,
+            "old": self.old,
+            "new": self.new,
+        }
         if self.kind == "changed" and self.is_text:
             out["word_diff"] = word_diff(self.old, self.new, context=None)
         return out
@@ -172,8 +179,11 @@ def diff_values(old: Any, new: Any, path: str) -> list[FieldChange]:
             else:
                 out.extend(diff_values(old[k], new[k], p))
         return out
-    if (isinstance(old, list) and isinstance(new, list)
-            and any(isinstance(x, dict) for x in old + new)):
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and any(isinstance(x, dict) for x in old + new)
+    ):
         out = []
         for i in range(max(len(old), len(new))):
             p = f"{path}[{i}]"
@@ -257,8 +267,16 @@ def diff_sets(
             out.append(CommitmentDiff(cid, "added", new[cid].title, None, np_.get(cid)))
         else:
             changes = diff_commitment(old[cid], new[cid])
-            out.append(CommitmentDiff(cid, "changed" if changes else "unchanged", new[cid].title,
-                                      op.get(cid), np_.get(cid), changes))
+            out.append(
+                CommitmentDiff(
+                    cid,
+                    "changed" if changes else "unchanged",
+                    new[cid].title,
+                    op.get(cid),
+                    np_.get(cid),
+                    changes,
+                )
+            )
     treaty: list[FieldChange] = []
     if old_treaty is not None and new_treaty is not None:
         treaty = diff_treaty(old_treaty, new_treaty)
@@ -281,12 +299,15 @@ _MARK = {"changed": "~", "added": "+", "removed": "-", "unchanged": "="}
 def summary_line(result: DiffResult) -> str:
     c = result.counts()
     treaty = f"; treaty state: {len(result.treaty)} change(s)" if result.treaty else ""
-    return (f"Summary: {c['changed']} changed, {c['added']} added, {c['removed']} removed, "
-            f"{c['unchanged']} unchanged commitment(s){treaty}")
+    return (
+        f"Summary: {c['changed']} changed, {c['added']} added, {c['removed']} removed, "
+        f"{c['unchanged']} unchanged commitment(s){treaty}"
+    )
 
 
-def render_text(result: DiffResult, old_label: str, new_label: str,
-                *, show_unchanged: bool = False) -> str:
+def render_text(
+    result: DiffResult, old_label: str, new_label: str, *, show_unchanged: bool = False
+) -> str:
     lines = [f"treaty diff: {old_label} -> {new_label} (commitments matched by id)"]
     for d in result.commitments:
         if d.status == "unchanged" and not show_unchanged:
@@ -297,8 +318,12 @@ def render_text(result: DiffResult, old_label: str, new_label: str,
             where = f"  (in {d.new_file})" if d.new_file else ""
         elif d.status == "removed":
             where = f"  (was in {d.old_file})" if d.old_file else ""
-        elif d.old_file and d.new_file and d.old_file != d.new_file and _base(d.old_file) != _base(
-                d.new_file):
+        elif (
+            d.old_file
+            and d.new_file
+            and d.old_file != d.new_file
+            and _base(d.old_file) != _base(d.new_file)
+        ):
             where = f"  (moved: {d.old_file} -> {d.new_file})"
         lines.append(f"{_MARK[d.status]} {d.id}  {d.title}{where}")
         for ch in d.changes:

@@ -116,7 +116,13 @@ class MergedRecord:
 
     def evidence(self) -> list[Evidence]:
         return [
-            Evidence(record=self.id, kind=self.kind, report=o.report.id, source=o.source_key, sha256=o.sha256)
+            Evidence(
+                record=self.id,
+                kind=self.kind,
+                report=o.report.id,
+                source=o.source_key,
+                sha256=o.sha256,
+            )
             for o in self.occurrences
         ]
 
@@ -138,13 +144,15 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
             latest[o.source_key] = o  # later submissions from the same source supersede
         sources = sorted(latest.values(), key=lambda o: (-o.rank, o.source_key))
         stated = {o.source_key: o.record.model_dump(exclude_unset=True) for o in sources}
-        kind = sources[0].record.kind
+        kind = str(sources[0].record.kind)
         merged: dict[str, Any] = {}
         disputed: list[str] = []
         settled: list[str] = []
         names = sorted({k for d in stated.values() for k in d})
         for name in names:
-            vals = [(o, stated[o.source_key][name]) for o in sources if name in stated[o.source_key]]
+            vals = [
+                (o, stated[o.source_key][name]) for o in sources if name in stated[o.source_key]
+            ]
             distinct = {_canon(v) for _, v in vals}
             if len(distinct) == 1:
                 merged[name] = vals[0][1]
@@ -152,7 +160,9 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
             settlers = [(o, v) for o, v in vals if o.report.level in settling]
             if settlers:
                 top = [(o, v) for o, v in settlers if o.rank == settlers[0][0].rank]
-                if len({_canon(v) for _, v in top}) == 1:  # two inspections that disagree settle nothing
+                if (
+                    len({_canon(v) for _, v in top}) == 1
+                ):  # two inspections that disagree settle nothing
                     merged[name] = top[0][1]
                     settled.append(name)
                     continue
@@ -161,7 +171,9 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
         model = RECORD_MODELS[kind]
         versions: list[Version] = []
         if not disputed:
-            versions.append(Version(model.model_validate(merged), [o.source_key for o in sources], 0))
+            versions.append(
+                Version(model.model_validate(merged), [o.source_key for o in sources], 0)
+            )
         else:
             seen: set[str] = set()
             for o in sources:
@@ -419,7 +431,9 @@ class _PartyRun:
                     return v
         return self.ev.as_of
 
-    def _rule_fields(self, cr: CompiledRule, fid: str, fact: dict[str, Any], values: dict[str, Any]) -> None:
+    def _rule_fields(
+        self, cr: CompiledRule, fid: str, fact: dict[str, Any], values: dict[str, Any]
+    ) -> None:
         c = cr.commitment
         event_day = self._event_day(cr, values)
         missing: list[str] = []
@@ -476,7 +490,9 @@ class _PartyRun:
                         )
                 self.pairs[rule_name][left].append(right)
 
-    def truth(self, tree: BoolTree | None, fid: str, counts: Mapping[str, int] | None = None) -> bool:
+    def truth(
+        self, tree: BoolTree | None, fid: str, counts: Mapping[str, int] | None = None
+    ) -> bool:
         if tree is None:
             return True
         tag = tree[0]
@@ -491,7 +507,7 @@ class _PartyRun:
         if tag == "not":
             return not self.truth(tree[1], fid, counts)
         if tag == "atleast":
-            return sum(self.truth(t, fid, counts) for t in tree[2]) >= tree[1]
+            return bool(sum(self.truth(t, fid, counts) for t in tree[2]) >= tree[1])
         if tag == "count":
             n = (counts or {}).get(tree[1], 0)
             return _cmp(n, tree[2], tree[3])
@@ -501,7 +517,9 @@ class _PartyRun:
         """Labels of the at_least indicators that held, for explanations."""
         out: list[str] = []
         if tree[0] == "atleast":
-            out.extend(lbl for t, lbl in zip(tree[2], tree[3], strict=True) if self.truth(t, fid, counts))
+            out.extend(
+                lbl for t, lbl in zip(tree[2], tree[3], strict=True) if self.truth(t, fid, counts)
+            )
         elif tree[0] in ("all", "any"):
             for t in tree[1]:
                 out.extend(self.indicators(t, fid, counts))
@@ -509,7 +527,9 @@ class _PartyRun:
             pass
         return out
 
-    def _earlier(self, cr: CompiledRule, a_fid: str, a_field: str, b_fid: str, b_field: str) -> bool:
+    def _earlier(
+        self, cr: CompiledRule, a_fid: str, a_field: str, b_fid: str, b_field: str
+    ) -> bool:
         """Counted record's ``a_field`` strictly before the subject's ``b_field`` (derived allowed)."""
         a = getattr(self.fact_of[a_fid][1].record, a_field, None)
         b = self.derived.get((cr.rule.id, b_fid), {}).get(b_field)
@@ -521,7 +541,9 @@ class _PartyRun:
 
     # -- scope ------------------------------------------------------------------------------
 
-    def scope_verdict(self, cr: CompiledRule, v: Version, fid: str) -> tuple[Verdict | None, bool, date | None]:
+    def scope_verdict(
+        self, cr: CompiledRule, v: Version, fid: str
+    ) -> tuple[Verdict | None, bool, date | None]:
         """(not-applicable verdict or None, pre-existing-in-transition, event day)."""
         scope = cr.rule.scope
         if scope is None:
@@ -542,23 +564,47 @@ class _PartyRun:
                 return to_utc(x).date()
             return x if isinstance(x, date) else None
 
-        undated = Verdict("gap", {"insufficient_detail"},
-                          f"The record does not report {scope.event or scope.start}, so it cannot be placed in time.")
+        undated = Verdict(
+            "gap",
+            {"insufficient_detail"},
+            f"The record does not report {scope.event or scope.start}, so it cannot be placed in time.",
+        )
         if scope.event is not None:
             ev_day = day(scope.event)
             if ev_day is None:
                 return undated, False, None
             if ev_day < eif:
-                return Verdict("not_applicable", {"before_entry_into_force"},
-                               f"The act is dated {ev_day}, before the treaty entered into force for "
-                               f"{self.tl.party.code} on {eif}."), False, ev_day
+                return (
+                    Verdict(
+                        "not_applicable",
+                        {"before_entry_into_force"},
+                        f"The act is dated {ev_day}, before the treaty entered into force for "
+                        f"{self.tl.party.code} on {eif}.",
+                    ),
+                    False,
+                    ev_day,
+                )
             if w is not None and ev_day >= w:
-                return Verdict("not_applicable", {"after_withdrawal"},
-                               f"The act is dated {ev_day}, on or after {self.tl.party.code}'s withdrawal "
-                               f"took effect on {w}."), False, ev_day
+                return (
+                    Verdict(
+                        "not_applicable",
+                        {"after_withdrawal"},
+                        f"The act is dated {ev_day}, on or after {self.tl.party.code}'s withdrawal "
+                        f"took effect on {w}.",
+                    ),
+                    False,
+                    ev_day,
+                )
             if ev_day > as_of and not isinstance(cr.rule, DeadlineRule):
-                return Verdict("not_applicable", {"not_yet_due"},
-                               f"The act is dated {ev_day}, after the as-of date {as_of}."), False, ev_day
+                return (
+                    Verdict(
+                        "not_applicable",
+                        {"not_yet_due"},
+                        f"The act is dated {ev_day}, after the as-of date {as_of}.",
+                    ),
+                    False,
+                    ev_day,
+                )
             return None, False, ev_day
         start = day(scope.start)
         end = day(scope.end)
@@ -573,20 +619,53 @@ class _PartyRun:
         hi = min(hi_candidates)
         if lo >= hi:
             if end is not None and end <= eif:
-                return Verdict("not_applicable", {"before_entry_into_force"},
-                               f"The situation ended on {end}, before entry into force on {eif}."), False, start
+                return (
+                    Verdict(
+                        "not_applicable",
+                        {"before_entry_into_force"},
+                        f"The situation ended on {end}, before entry into force on {eif}.",
+                    ),
+                    False,
+                    start,
+                )
             if w is not None and start >= w:
-                return Verdict("not_applicable", {"after_withdrawal"},
-                               f"The situation began on {start}, after withdrawal took effect on {w}."), False, start
+                return (
+                    Verdict(
+                        "not_applicable",
+                        {"after_withdrawal"},
+                        f"The situation began on {start}, after withdrawal took effect on {w}.",
+                    ),
+                    False,
+                    start,
+                )
             if start > as_of:
-                return Verdict("not_applicable", {"not_yet_due"},
-                               f"The situation begins on {start}, after the as-of date {as_of}."), False, start
-            return Verdict("not_applicable", set(),
-                           f"The situation ({start} to {end}) falls outside the period the treaty binds "
-                           f"{self.tl.party.code}."), False, start
-        months = cr.commitment.applicability.transition.months if (
-            cr.commitment.applicability.transition and cr.commitment.applicability.transition.months is not None
-        ) else _treaty_int(self.ev.treaty, "transition_months", 24, eif)
+                return (
+                    Verdict(
+                        "not_applicable",
+                        {"not_yet_due"},
+                        f"The situation begins on {start}, after the as-of date {as_of}.",
+                    ),
+                    False,
+                    start,
+                )
+            return (
+                Verdict(
+                    "not_applicable",
+                    set(),
+                    f"The situation ({start} to {end}) falls outside the period the treaty binds "
+                    f"{self.tl.party.code}.",
+                ),
+                False,
+                start,
+            )
+        months = (
+            cr.commitment.applicability.transition.months
+            if (
+                cr.commitment.applicability.transition
+                and cr.commitment.applicability.transition.months is not None
+            )
+            else _treaty_int(self.ev.treaty, "transition_months", 24, eif)
+        )
         transition_end = add_months(eif, months)
         in_transition = start < eif and hi <= transition_end
         return None, in_transition, start
@@ -624,26 +703,37 @@ class _PartyRun:
             for v, fid in versions:
                 na, transition, event = self.scope_verdict(cr, v, fid)
                 if not self.truth(cr.where, fid):
-                    verdict = Verdict("not_applicable", set(),
-                                      f"In this reading {mr.kind.replace('_', ' ')} {mr.id} is outside the rule.",
-                                      {"_sources": ", ".join(v.sources)})
+                    verdict = Verdict(
+                        "not_applicable",
+                        set(),
+                        f"In this reading {mr.kind.replace('_', ' ')} {mr.id} is outside the rule.",
+                        {"_sources": ", ".join(v.sources)},
+                    )
                 elif na is not None:
                     verdict = na
                 elif (cr.rule.id, fid) in self.param_missing:
                     names = self.param_missing[(cr.rule.id, fid)]
-                    verdict = Verdict("gap", {"insufficient_detail"},
-                                      f"No value of {', '.join(names)} is in force on the record's date.")
+                    verdict = Verdict(
+                        "gap",
+                        {"insufficient_detail"},
+                        f"No value of {', '.join(names)} is in force on the record's date.",
+                    )
                 elif isinstance(rule, ClassifyRule):
                     verdict = self.classify(cr, rule, mr, v, fid)
                 elif absent := self._absent_required(cr, v, fid):
-                    verdict = Verdict("gap", {"insufficient_detail"},
-                                      f"{mr.kind.replace('_', ' ')} {mr.id} does not report {', '.join(absent)}, "
-                                      "which the rule needs.", {"_sources": ", ".join(v.sources)})
+                    verdict = Verdict(
+                        "gap",
+                        {"insufficient_detail"},
+                        f"{mr.kind.replace('_', ' ')} {mr.id} does not report {', '.join(absent)}, "
+                        "which the rule needs.",
+                        {"_sources": ", ".join(v.sources)},
+                    )
                 else:
                     assert isinstance(rule, DeadlineRule)
-                    verdict = self.deadline(cr, rule, mr, v, fid)
-                    if verdict is None:
+                    judged = self.deadline(cr, rule, mr, v, fid)
+                    if judged is None:
                         continue
+                    verdict = judged
                 verdict.event = event
                 if transition and verdict.status == "breach":
                     months_end = self._transition_end(cr)
@@ -666,13 +756,33 @@ class _PartyRun:
     def corroborate(self, cr: CompiledRule, v: Verdict) -> Verdict:
         """docs/rules.md section 9: a compliant verdict resting only on self-reported records."""
         corr = cr.rule.corroboration
-        if v.status != "compliant" or corr == "none" or not v.records or not all(r.self_only for r in v.records):
+        if (
+            v.status != "compliant"
+            or corr == "none"
+            or not v.records
+            or not all(r.self_only for r in v.records)
+        ):
             return v
         if corr == "required":
-            return Verdict("gap", v.flags | {"uncorroborated"},
-                           v.summary + " It rests only on the party's own report, and independent evidence is required.",
-                           v.values, v.counterfactual, v.records, v.event)
-        return Verdict(v.status, v.flags | {"uncorroborated"}, v.summary, v.values, v.counterfactual, v.records, v.event)
+            return Verdict(
+                "gap",
+                v.flags | {"uncorroborated"},
+                v.summary
+                + " It rests only on the party's own report, and independent evidence is required.",
+                v.values,
+                v.counterfactual,
+                v.records,
+                v.event,
+            )
+        return Verdict(
+            v.status,
+            v.flags | {"uncorroborated"},
+            v.summary,
+            v.values,
+            v.counterfactual,
+            v.records,
+            v.event,
+        )
 
     def _absent_required(self, cr: CompiledRule, v: Version, fid: str) -> list[str]:
         derived = self.derived.get((cr.rule.id, fid), {})
@@ -687,7 +797,11 @@ class _PartyRun:
         eif = self.tl.eif
         assert eif is not None
         t = cr.commitment.applicability.transition
-        months = t.months if t and t.months is not None else _treaty_int(self.ev.treaty, "transition_months", 24, eif)
+        months = (
+            t.months
+            if t and t.months is not None
+            else _treaty_int(self.ev.treaty, "transition_months", 24, eif)
+        )
         return add_months(eif, months)
 
     def combine_versions(self, verdicts: list[Verdict], mr: MergedRecord) -> Verdict:
@@ -698,8 +812,15 @@ class _PartyRun:
             base = verdicts[0]
             flags = set().union(*(v.flags for v in verdicts))
             events = [v.event for v in verdicts if v.event is not None]
-            return Verdict(base.status, flags, base.summary, base.values, base.counterfactual, base.records,
-                           min(events) if events else None)
+            return Verdict(
+                base.status,
+                flags,
+                base.summary,
+                base.values,
+                base.counterfactual,
+                base.records,
+                min(events) if events else None,
+            )
         parts = []
         for v in verdicts:
             parts.append(f"per {', '.join(self._version_sources(mr, v))}: {v.status}")
@@ -720,19 +841,27 @@ class _PartyRun:
 
     # classify ---------------------------------------------------------------------------------
 
-    def classify(self, cr: CompiledRule, rule: ClassifyRule, mr: MergedRecord, v: Version, fid: str) -> Verdict:
+    def classify(
+        self, cr: CompiledRule, rule: ClassifyRule, mr: MergedRecord, v: Version, fid: str
+    ) -> Verdict:
         values = {**v.record.model_dump(), **self.derived.get((rule.id, fid), {})}
         shown = {"_sources": ", ".join(v.sources)}
         absent = [r for r in rule.requires if values.get(r) in (None, [])]
         if absent:
-            return Verdict("gap", {"insufficient_detail"},
-                           f"{mr.kind.replace('_', ' ')} {mr.id} does not report {', '.join(absent)}, "
-                           "which the rule needs.", shown)
+            return Verdict(
+                "gap",
+                {"insufficient_detail"},
+                f"{mr.kind.replace('_', ' ')} {mr.id} does not report {', '.join(absent)}, "
+                "which the rule needs.",
+                shown,
+            )
         counts: dict[str, int] = {}
         for cj in cr.counts:
             ids = set()
             for cf in self.pairs[cj.rule_name].get(fid, []):
-                if cj.before is not None and not self._earlier(cr, cf, cj.before[0], fid, cj.before[1]):
+                if cj.before is not None and not self._earlier(
+                    cr, cf, cj.before[0], fid, cj.before[1]
+                ):
                     continue
                 if self.truth(cj.where, cf):
                     ids.add(self.fact_of[cf][0].id)
@@ -744,9 +873,11 @@ class _PartyRun:
             if self.truth(tr, fid, counts):
                 outcome, tree = case, tr
                 break
-        flags = set(outcome.flags)
-        summary = _fill(outcome.explain, values) if outcome.explain else (
-            f"{mr.kind.replace('_', ' ')} {mr.id}: {outcome.status.replace('_', ' ')}."
+        flags: set[str] = set(outcome.flags)
+        summary = (
+            _fill(outcome.explain, values)
+            if outcome.explain
+            else (f"{mr.kind.replace('_', ' ')} {mr.id}: {outcome.status.replace('_', ' ')}.")
         )
         if tree is not None:
             seen = self.indicators(tree, fid, counts)
@@ -756,11 +887,13 @@ class _PartyRun:
         for name in _referenced_fields(rule):
             if name in values and values[name] is not None:
                 shown[name] = _fmt(values[name])
-        return Verdict(outcome.status, flags, summary, shown)
+        return Verdict(outcome.status, set(flags), summary, shown)
 
     # deadline ---------------------------------------------------------------------------------
 
-    def deadline(self, cr: CompiledRule, rule: DeadlineRule, mr: MergedRecord, v: Version, fid: str) -> Verdict | None:
+    def deadline(
+        self, cr: CompiledRule, rule: DeadlineRule, mr: MergedRecord, v: Version, fid: str
+    ) -> Verdict | None:
         applicable: list[tuple[int, DeadlinePlan, Any]] = []
         undetermined: list[str] = []
         for k, dl in enumerate(cr.deadlines):
@@ -774,9 +907,13 @@ class _PartyRun:
         shown: dict[str, str] = {"_sources": ", ".join(v.sources)}
         if undetermined:
             # the strictest applicable deadline cannot be known
-            return Verdict("gap", {"insufficient_detail"},
-                           f"{mr.kind.replace('_', ' ')} {mr.id} does not report "
-                           f"{', '.join(sorted(set(undetermined)))}, so the deadline cannot be computed.", shown)
+            return Verdict(
+                "gap",
+                {"insufficient_detail"},
+                f"{mr.kind.replace('_', ' ')} {mr.id} does not report "
+                f"{', '.join(sorted(set(undetermined)))}, so the deadline cannot be computed.",
+                shown,
+            )
         if not applicable:
             return None
         k0, strict_dl, strict_due = min(applicable, key=lambda x: _due_sort(x[2]))
@@ -797,7 +934,11 @@ class _PartyRun:
             by_record[fmr.id][fv.index] = at is not None and all(
                 _due_sort_at(at, due, dl.unit) for _, dl, due in applicable
             )
-        robust = [rid for rid, vs in by_record.items() if len(vs) == len(fulfil_records[rid].versions) and all(vs.values())]
+        robust = [
+            rid
+            for rid, vs in by_record.items()
+            if len(vs) == len(fulfil_records[rid].versions) and all(vs.values())
+        ]
         possible = [rid for rid, vs in by_record.items() if any(vs.values())]
         what = rule.fulfil.kind.replace("_", " ")
         subject = f"{mr.kind.replace('_', ' ')} {mr.id}"
@@ -807,15 +948,26 @@ class _PartyRun:
             at = getattr(frec.versions[0].record, rule.fulfil.at)
             shown[f"{what} {rule.fulfil.at}"] = _fmt(at)
             delta = _delta_text(anchor_val, at, strict_dl, self.tl.holidays)
-            return Verdict("compliant", set(),
-                           f"{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
-                           f"{_fmt(anchor_val)}){delta}; required {rel}: by {_fmt_due(strict_due)}.",
-                           shown, None, [frec])
+            return Verdict(
+                "compliant",
+                set(),
+                f"{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
+                f"{_fmt(anchor_val)}){delta}; required {rel}: by {_fmt_due(strict_due)}.",
+                shown,
+                None,
+                [frec],
+            )
         if possible:
             frec = fulfil_records[sorted(possible)[0]]
-            return Verdict("gap", {"contradictory"},
-                           f"Sources disagree whether {what} {frec.id} for {subject} met the deadline "
-                           f"({_fmt_due(strict_due)}).", shown, None, [frec])
+            return Verdict(
+                "gap",
+                {"contradictory"},
+                f"Sources disagree whether {what} {frec.id} for {subject} met the deadline "
+                f"({_fmt_due(strict_due)}).",
+                shown,
+                None,
+                [frec],
+            )
         if by_record:
             firsts = []
             for rid in by_record:
@@ -827,23 +979,38 @@ class _PartyRun:
             delta = _delta_text(anchor_val, at, strict_dl, self.tl.holidays)
             o = rule.on_late
             text = _fill(o.explain, values) + " " if o.explain else ""
-            return Verdict(o.status, set(o.flags),
-                           f"{text}{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
-                           f"{_fmt(anchor_val)}){delta}; required {rel}.",
-                           shown, f"would comply if the {what} had been made by {_fmt_due(strict_due)}", [frec])
+            return Verdict(
+                o.status,
+                set(o.flags),
+                f"{text}{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
+                f"{_fmt(anchor_val)}){delta}; required {rel}.",
+                shown,
+                f"would comply if the {what} had been made by {_fmt_due(strict_due)}",
+                [frec],
+            )
         if _due_after(strict_due, self.ev.as_of):
-            return Verdict("not_applicable", {"not_yet_due"},
-                           f"No {what} yet for {subject}; it is due by {_fmt_due(strict_due)}, after the "
-                           f"as-of date {self.ev.as_of}.", shown)
+            return Verdict(
+                "not_applicable",
+                {"not_yet_due"},
+                f"No {what} yet for {subject}; it is due by {_fmt_due(strict_due)}, after the "
+                f"as-of date {self.ev.as_of}.",
+                shown,
+            )
         o = rule.on_missing
         text = _fill(o.explain, values) + " " if o.explain else ""
-        return Verdict(o.status, set(o.flags),
-                       f"{text}No {what} for {subject} ({strict_dl.anchor} {_fmt(anchor_val)}); it was due "
-                       f"by {_fmt_due(strict_due)}.",
-                       shown, f"would comply if the {what} had been made by {_fmt_due(strict_due)}")
+        return Verdict(
+            o.status,
+            set(o.flags),
+            f"{text}No {what} for {subject} ({strict_dl.anchor} {_fmt(anchor_val)}); it was due "
+            f"by {_fmt_due(strict_due)}.",
+            shown,
+            f"would comply if the {what} had been made by {_fmt_due(strict_due)}",
+        )
 
     def _amount(self, cr: CompiledRule, dl: DeadlinePlan, values: Mapping[str, Any]) -> int | str:
-        n = offset_amount(dl.amount, cr.commitment.parameters, self.ev.treaty, self._event_day(cr, values))
+        n = offset_amount(
+            dl.amount, cr.commitment.parameters, self.ev.treaty, self._event_day(cr, values)
+        )
         return "?" if n is None else n
 
     # periodic ---------------------------------------------------------------------------------
@@ -870,7 +1037,9 @@ class _PartyRun:
                 if len(out) > 400:
                     break
         else:
-            months = offset_amount(sch.months if sch.months is not None else 0, c.parameters, self.ev.treaty, eif)
+            months = offset_amount(
+                sch.months if sch.months is not None else 0, c.parameters, self.ev.treaty, eif
+            )
             if not months or months <= 0:
                 return []
             d = add_months(eif, months)
@@ -905,7 +1074,9 @@ class _PartyRun:
         combos = itertools.product(*[range(len(r)) for _, r in candidates])
         for n, choice in enumerate(combos):
             if n >= 4096:
-                raise EngineFault(f"{rule.id}: too many disputed submissions to judge every reading")
+                raise EngineFault(
+                    f"{rule.id}: too many disputed submissions to judge every reading"
+                )
             chosen = [
                 (mr, readings[i][0], readings[i][1])
                 for (mr, readings), i in zip(candidates, choice, strict=True)
@@ -916,7 +1087,9 @@ class _PartyRun:
                 got = None
                 if rule.cycle_field:
                     want = due.year + rule.cycle_offset
-                    got = next((x for x in chosen if getattr(x[1].record, rule.cycle_field) == want), None)
+                    got = next(
+                        (x for x in chosen if getattr(x[1].record, rule.cycle_field) == want), None
+                    )
                 elif i < len(chosen):
                     got = chosen[i]
                 submitted[due].append(got is not None)
@@ -929,11 +1102,21 @@ class _PartyRun:
                 verdicts = [self._cycle_verdict(cr, rule, due, None, what)]
             statuses = {v.status for v in verdicts}
             if len(statuses) > 1:
-                v0 = next(v for v in verdicts if v.records) if any(v.records for v in verdicts) else verdicts[0]
-                verdict = Verdict("gap", {"contradictory"},
-                                  f"Sources disagree about the {what} for the cycle due {due}; the readings "
-                                  f"lead to different verdicts ({', '.join(sorted(statuses))}).",
-                                  {"due": due.isoformat()}, None, v0.records, due)
+                v0 = (
+                    next(v for v in verdicts if v.records)
+                    if any(v.records for v in verdicts)
+                    else verdicts[0]
+                )
+                verdict = Verdict(
+                    "gap",
+                    {"contradictory"},
+                    f"Sources disagree about the {what} for the cycle due {due}; the readings "
+                    f"lead to different verdicts ({', '.join(sorted(statuses))}).",
+                    {"due": due.isoformat()},
+                    None,
+                    v0.records,
+                    due,
+                )
             else:
                 verdict = verdicts[0]
                 verdict.flags = set().union(*(v.flags for v in verdicts))
@@ -945,32 +1128,69 @@ class _PartyRun:
         return results
 
     def _cycle_verdict(
-        self, cr: CompiledRule, rule: PeriodicRule, due: date, got: tuple[MergedRecord, Version, str] | None, what: str
+        self,
+        cr: CompiledRule,
+        rule: PeriodicRule,
+        due: date,
+        got: tuple[MergedRecord, Version, str] | None,
+        what: str,
     ) -> Verdict:
         shown = {"due": due.isoformat()}
         if got is None:
             if due < self.ev.as_of:
                 o = rule.on_missing
-                return Verdict(o.status, set(o.flags), f"No {what} was submitted for the cycle due {due}.",
-                               shown, f"would comply if submitted by {due} 23:59:59 UTC", [], due)
-            return Verdict("not_applicable", {"not_yet_due"},
-                           f"The next {what} is due by {due}, on or after the as-of date {self.ev.as_of}.",
-                           shown, None, [], due)
+                return Verdict(
+                    o.status,
+                    set(o.flags),
+                    f"No {what} was submitted for the cycle due {due}.",
+                    shown,
+                    f"would comply if submitted by {due} 23:59:59 UTC",
+                    [],
+                    due,
+                )
+            return Verdict(
+                "not_applicable",
+                {"not_yet_due"},
+                f"The next {what} is due by {due}, on or after the as-of date {self.ev.as_of}.",
+                shown,
+                None,
+                [],
+                due,
+            )
         mr, v, fid = got
         if self._absent_required(cr, v, fid):
-            return Verdict("gap", {"insufficient_detail"},
-                           f"{what.capitalize()} {mr.id} does not report {', '.join(self._absent_required(cr, v, fid))}.",
-                           shown, None, [mr], due)
+            return Verdict(
+                "gap",
+                {"insufficient_detail"},
+                f"{what.capitalize()} {mr.id} does not report {', '.join(self._absent_required(cr, v, fid))}.",
+                shown,
+                None,
+                [mr],
+                due,
+            )
         at = getattr(v.record, rule.at)
         shown[f"{what} {rule.at}"] = _fmt(at)
         if not _due_after_point(at, due):
-            return Verdict("compliant", set(), f"{what.capitalize()} {mr.id} submitted {_fmt(at)}; due by {due} "
-                           "(23:59:59 UTC).", shown, None, [mr], due)
+            return Verdict(
+                "compliant",
+                set(),
+                f"{what.capitalize()} {mr.id} submitted {_fmt(at)}; due by {due} (23:59:59 UTC).",
+                shown,
+                None,
+                [mr],
+                due,
+            )
         o = rule.on_late
         late_days = (_as_date(at) - due).days
-        return Verdict(o.status, set(o.flags),
-                       f"{what.capitalize()} {mr.id} submitted {_fmt(at)}, {late_days} day(s) after the due date {due}.",
-                       shown, f"would comply if submitted by {due} 23:59:59 UTC", [mr], due)
+        return Verdict(
+            o.status,
+            set(o.flags),
+            f"{what.capitalize()} {mr.id} submitted {_fmt(at)}, {late_days} day(s) after the due date {due}.",
+            shown,
+            f"would comply if submitted by {due} 23:59:59 UTC",
+            [mr],
+            due,
+        )
 
     def periodic_status(self, c: Commitment) -> list[str]:
         """``missing`` or ``submitted`` for each past-due cycle of a commitment's periodic rules."""
@@ -1007,11 +1227,17 @@ def _cmp(a: float, op: str, b: float) -> bool:
     }[op]
 
 
-def due_point(anchor: date | datetime, amount: int, unit: str, direction: str, holidays: frozenset[date]) -> date | datetime:
+def due_point(
+    anchor: date | datetime, amount: int, unit: str, direction: str, holidays: frozenset[date]
+) -> date | datetime:
     """The due point of a deadline (docs/rules.md section 7)."""
     sign = -1 if direction == "before" else 1
     if unit == "hours":
-        start = anchor if isinstance(anchor, datetime) else datetime(anchor.year, anchor.month, anchor.day, tzinfo=None)
+        start = (
+            anchor
+            if isinstance(anchor, datetime)
+            else datetime(anchor.year, anchor.month, anchor.day, tzinfo=None)
+        )
         if not isinstance(anchor, datetime):
             from datetime import UTC
 
@@ -1086,13 +1312,21 @@ def _delta_text(anchor: Any, at: Any, dl: DeadlinePlan, holidays: frozenset[date
     if dl.unit == "hours":
         a = anchor if isinstance(anchor, datetime) else end_of_day(anchor)
         b = at if isinstance(at, datetime) else end_of_day(at)
-        secs = epoch_seconds(b) - epoch_seconds(a) if dl.direction == "after" else epoch_seconds(a) - epoch_seconds(b)
+        secs = (
+            epoch_seconds(b) - epoch_seconds(a)
+            if dl.direction == "after"
+            else epoch_seconds(a) - epoch_seconds(b)
+        )
         return f": {fmt_duration_hours(secs)} {'after' if dl.direction == 'after' else 'before'}"
     a_day, b_day = _as_date(anchor), _as_date(at)
     if dl.unit == "working_days":
         from engine.timeutil import working_days_between
 
-        n = working_days_between(a_day, b_day, holidays) if dl.direction == "after" else working_days_between(b_day, a_day, holidays)
+        n = (
+            working_days_between(a_day, b_day, holidays)
+            if dl.direction == "after"
+            else working_days_between(b_day, a_day, holidays)
+        )
         return f": {n} working day(s) {'after' if dl.direction == 'after' else 'before'}"
     days = (b_day - a_day).days if dl.direction == "after" else (a_day - b_day).days
     return f": {days} day(s) {'after' if dl.direction == 'after' else 'before'}"
@@ -1161,7 +1395,9 @@ class Evaluator:
         for cr in self.program.rules:
             self.rules_of[cr.commitment.id].append(cr)
 
-    def evaluate_party(self, party: Party, reports: Sequence[tuple[Report, Mapping[str, str], str]]) -> list[Finding]:
+    def evaluate_party(
+        self, party: Party, reports: Sequence[tuple[Report, Mapping[str, str], str]]
+    ) -> list[Finding]:
         tl = timeline(party, self.treaty)
         if not tl.bound(self.as_of):
             why = (
@@ -1191,8 +1427,18 @@ class Evaluator:
             if not c.rules:
                 continue
             if c.applicability.parties != "all" and party.code not in c.applicability.parties:
-                findings.append(self._finding(party.code, c, None, Verdict(
-                    "not_applicable", set(), f"{c.id} binds only {', '.join(c.applicability.parties)}.")))
+                findings.append(
+                    self._finding(
+                        party.code,
+                        c,
+                        None,
+                        Verdict(
+                            "not_applicable",
+                            set(),
+                            f"{c.id} binds only {', '.join(c.applicability.parties)}.",
+                        ),
+                    )
+                )
                 continue
             by_subject: dict[str | None, list[tuple[CompiledRule, Verdict]]] = defaultdict(list)
             for cr in crs:
@@ -1205,12 +1451,23 @@ class Evaluator:
             if not by_subject:
                 if periodic and all(not run.due_dates(cr.rule, c) for cr in periodic):  # type: ignore[arg-type]
                     w = run.tl.withdrawal
-                    findings.append(self._finding(party.code, c, None, Verdict(
-                        "not_applicable", {"after_withdrawal"} if w else set(),
-                        f"No report under {c.id} was owed: "
-                        + (f"{party.code}'s withdrawal took effect on {w}, before the first due date."
-                           if w else "no due date falls in the period.")
-                    )))
+                    findings.append(
+                        self._finding(
+                            party.code,
+                            c,
+                            None,
+                            Verdict(
+                                "not_applicable",
+                                {"after_withdrawal"} if w else set(),
+                                f"No report under {c.id} was owed: "
+                                + (
+                                    f"{party.code}'s withdrawal took effect on {w}, before the first due date."
+                                    if w
+                                    else "no due date falls in the period."
+                                ),
+                            ),
+                        )
+                    )
                     continue
                 findings.append(self._absence(run, c))
                 continue
@@ -1222,10 +1479,17 @@ class Evaluator:
     def _absence(self, run: _PartyRun, c: Commitment) -> Finding:
         party = run.tl.party.code
         if not c.verification.evidence_from:
-            return self._finding(party, c, None, Verdict(
-                "gap", {"unverifiable"},
-                f"No relevant records about {party}, and the commitment names no periodic report "
-                "that would show their absence: compliance cannot be established."))
+            return self._finding(
+                party,
+                c,
+                None,
+                Verdict(
+                    "gap",
+                    {"unverifiable"},
+                    f"No relevant records about {party}, and the commitment names no periodic report "
+                    "that would show their absence: compliance cannot be established.",
+                ),
+            )
         statuses: list[str] = []
         missing_in: list[str] = []
         for ref in c.verification.evidence_from:
@@ -1240,19 +1504,46 @@ class Evaluator:
                 missing_in.append(ref)
         refs = ", ".join(c.verification.evidence_from)
         if missing_in:
-            return self._finding(party, c, None, Verdict(
-                "gap", {"missing_report"},
-                f"No relevant records about {party}, but the reports that would show it ({', '.join(missing_in)}) "
-                "were not submitted: absence of evidence is not compliance."))
+            return self._finding(
+                party,
+                c,
+                None,
+                Verdict(
+                    "gap",
+                    {"missing_report"},
+                    f"No relevant records about {party}, but the reports that would show it ({', '.join(missing_in)}) "
+                    "were not submitted: absence of evidence is not compliance.",
+                ),
+            )
         if not statuses or "unknown" in statuses:
-            return self._finding(party, c, None, Verdict(
-                "gap", {"unverifiable"},
-                f"No relevant records about {party}, and no report under {refs} was due yet."))
-        return self._finding(party, c, None, Verdict(
-            "compliant", set(),
-            f"No relevant conduct reported for {party}, and every report due under {refs} was submitted."))
+            return self._finding(
+                party,
+                c,
+                None,
+                Verdict(
+                    "gap",
+                    {"unverifiable"},
+                    f"No relevant records about {party}, and no report under {refs} was due yet.",
+                ),
+            )
+        return self._finding(
+            party,
+            c,
+            None,
+            Verdict(
+                "compliant",
+                set(),
+                f"No relevant conduct reported for {party}, and every report due under {refs} was submitted.",
+            ),
+        )
 
-    def _combine(self, party: str, c: Commitment, subject: str | None, items: list[tuple[CompiledRule, Verdict]]) -> Finding:
+    def _combine(
+        self,
+        party: str,
+        c: Commitment,
+        subject: str | None,
+        items: list[tuple[CompiledRule, Verdict]],
+    ) -> Finding:
         worst = _worst(v.status for _, v in items)
         main = [(cr, v) for cr, v in items if v.status == worst]
         cr0, v0 = main[0]
@@ -1267,7 +1558,13 @@ class Evaluator:
                 records[r.id] = r
         for r in sorted(records.values(), key=lambda r: r.id):
             if r.settled:
-                settlers = sorted({o.source_key for o in r.occurrences if o.report.level in self.treaty.settling_evidence})
+                settlers = sorted(
+                    {
+                        o.source_key
+                        for o in r.occurrences
+                        if o.report.level in self.treaty.settling_evidence
+                    }
+                )
                 summary += (
                     f" Sources disagreed on {', '.join(r.settled)} of {r.id}; "
                     f"the {', '.join(settlers)} evidence settles it."
@@ -1276,12 +1573,30 @@ class Evaluator:
             e = c.enforcement
             events = [v.event for _, v in main if v.event is not None]
             event = min(events) if events else None
-            if not e.sanction_available or (e.sanction_from is not None and event is not None and event < e.sanction_from):
+            if not e.sanction_available or (
+                e.sanction_from is not None and event is not None and event < e.sanction_from
+            ):
                 flags = flags | {"no_sanction_available"}
         verdict = Verdict(worst, flags, summary, values, v0.counterfactual, list(records.values()))
-        return self._finding(party, c, subject, verdict, rule_id=",".join(dict.fromkeys(cr.rule.id for cr, _ in main)), clause=cr0.rule.clause)
+        return self._finding(
+            party,
+            c,
+            subject,
+            verdict,
+            rule_id=",".join(dict.fromkeys(cr.rule.id for cr, _ in main)),
+            clause=cr0.rule.clause,
+        )
 
-    def _finding(self, party: str, c: Commitment, subject: str | None, v: Verdict, *, rule_id: str | None = None, clause: str | None = None) -> Finding:
+    def _finding(
+        self,
+        party: str,
+        c: Commitment,
+        subject: str | None,
+        v: Verdict,
+        *,
+        rule_id: str | None = None,
+        clause: str | None = None,
+    ) -> Finding:
         evidence: list[Evidence] = []
         for r in sorted(v.records, key=lambda r: r.id):
             evidence.extend(r.evidence())
@@ -1289,8 +1604,8 @@ class Evaluator:
             party=party,
             commitment=c.id,
             subject=subject,
-            status=v.status,  # type: ignore[arg-type]
-            flags=sorted(v.flags),  # type: ignore[arg-type]
+            status=v.status,
+            flags=sorted(v.flags),
             severity=c.severity,
             explanation=Explanation(
                 rule=rule_id,
@@ -1320,7 +1635,11 @@ def evaluate_reports(
     for item in reports:
         by_party[item[0].subject_party].append(item)
     wanted = set(parties) if parties else None
-    plist = [p for p in sorted(treaty.parties, key=lambda p: p.code) if wanted is None or p.code in wanted]
+    plist = [
+        p
+        for p in sorted(treaty.parties, key=lambda p: p.code)
+        if wanted is None or p.code in wanted
+    ]
     findings: list[Finding] = []
     for i, p in enumerate(plist):
         findings.extend(ev.evaluate_party(p, by_party.get(p.code, [])))
@@ -1339,7 +1658,14 @@ def evaluate_models(
     from engine.loader import canonical_hash
 
     items = [
-        (r, {rec.id: canonical_hash(rec.model_dump(mode="json", exclude_unset=True)) for rec in r.records}, f"<{r.id}>")
+        (
+            r,
+            {
+                rec.id: canonical_hash(rec.model_dump(mode="json", exclude_unset=True))
+                for rec in r.records
+            },
+            f"<{r.id}>",
+        )
         for r in reports
     ]
     return evaluate_reports(treaty, commitments, items, as_of)
@@ -1349,7 +1675,12 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.party, f.commitment, f.subject or ""))
 
 
-def run_id(engine_version: str, as_of: date, inputs: Sequence[InputDigest], filters: Mapping[str, Sequence[str]]) -> str:
+def run_id(
+    engine_version: str,
+    as_of: date,
+    inputs: Sequence[InputDigest],
+    filters: Mapping[str, Sequence[str]],
+) -> str:
     payload = json.dumps(
         {
             "engine": engine_version,

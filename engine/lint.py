@@ -82,66 +82,155 @@ class Check:
 CHECKS: dict[str, Check] = {
     c.code: c
     for c in [
-        Check("TE001", "rule-does-not-compile", "error",
-              "A rule names an unknown record kind, field, parameter or count, or compares "
-              "values of different types, so the engine cannot evaluate it."),
-        Check("TE101", "no-machine-rule", "error",
-              "The commitment claims to be machine-checkable but has no rule: it is "
-              "unverifiable."),
-        Check("TE102", "not-machine-checkable", "warning",
-              "The commitment declares machine_checkable: none and has no rule: compliance "
-              "rests entirely on human judgment."),
-        Check("TE103", "general-provision", "info",
-              "A general provision (category general) with no rule of its own: the engine "
-              "applies it to every rule (docs/rules.md section 5)."),
-        Check("TE110", "unobservable-kind", "error",
-              "A rule reads a record kind that no verification clause obliges anyone to "
-              "report: the data it needs will never arrive."),
-        Check("TE111", "kind-reported-elsewhere", "info",
-              "A rule reads a record kind that only another commitment's verification clause "
-              "obliges the parties to report."),
-        Check("TE120", "no-reporting-deadline", "warning",
-              "A reporting duty has no deadline or no frequency."),
-        Check("TE201", "no-enforcement-mechanism", "error",
-              "Nothing is said about what happens on breach: the commitment is unenforceable."),
-        Check("TE202", "no-response-deadline", "warning",
-              "The enforcement mechanism has no response deadline."),
-        Check("TE203", "no-sanction", "info",
-              "A high or critical commitment whose breach carries no sanction."),
-        Check("TE301", "vague-term", "warning",
-              "The text uses a vague term (treaty vague_terms) that no definition pins down."),
-        Check("TE302", "unused-definition", "warning",
-              "A defined term is never used in the text."),
-        Check("TE303", "undefined-term", "warning",
-              "The text uses a term of art (quoted, or a capitalised multi-word term) that no "
-              "commitment defines."),
-        Check("TE401", "undefined-parameter", "error",
-              "The text names a parameter ({name} placeholder) that is not defined."),
-        Check("TE402", "unused-parameter", "warning",
-              "A parameter is used neither by a rule nor by the text."),
-        Check("TE403", "figure-not-a-parameter", "info",
-              "A figure with a unit in the text (42 days, 10^26 operations) matches no "
-              "parameter and no figure in the rules."),
-        Check("TE410", "threshold-without-comparison", "error",
-              "A threshold compared with meets/below has no strict/inclusive choice."),
-        Check("TE411", "threshold-without-unit", "warning",
-              "A parameter used as a threshold has no unit."),
-        Check("TE420", "deadline-without-time-zone", "warning",
-              "A parameter used as a deadline offset has no time-zone convention "
-              "(time_zone: UTC)."),
-        Check("TE501", "vacuous-condition", "error",
-              "A rule, case, count or deadline condition can never hold for any record the "
-              "schemas allow."),
-        Check("TE502", "conflicting-commitments", "error",
-              "Two commitments give opposite verdicts on the same record: one a breach, the "
-              "other explicitly compliant."),
-        Check("TE601", "pillar-without-commitment", "error",
-              "A pillar of the treaty's mission (mission_pillars) has no commitment at all."),
-        Check("TE900", "todo-marker", "error",
-              "A TODO marker left by 'treaty new commitment' has not been filled in."),
-        Check("TE901", "unknown-commitment-reference", "warning",
-              "The treaty's list of commitments in force, or an evidence_from clause, names a "
-              "commitment that no document defines."),
+        Check(
+            "TE001",
+            "rule-does-not-compile",
+            "error",
+            "A rule names an unknown record kind, field, parameter or count, or compares "
+            "values of different types, so the engine cannot evaluate it.",
+        ),
+        Check(
+            "TE101",
+            "no-machine-rule",
+            "error",
+            "The commitment claims to be machine-checkable but has no rule: it is unverifiable.",
+        ),
+        Check(
+            "TE102",
+            "not-machine-checkable",
+            "warning",
+            "The commitment declares machine_checkable: none and has no rule: compliance "
+            "rests entirely on human judgment.",
+        ),
+        Check(
+            "TE103",
+            "general-provision",
+            "info",
+            "A general provision (category general) with no rule of its own: the engine "
+            "applies it to every rule (docs/rules.md section 5).",
+        ),
+        Check(
+            "TE110",
+            "unobservable-kind",
+            "error",
+            "A rule reads a record kind that no verification clause obliges anyone to "
+            "report: the data it needs will never arrive.",
+        ),
+        Check(
+            "TE111",
+            "kind-reported-elsewhere",
+            "info",
+            "A rule reads a record kind that only another commitment's verification clause "
+            "obliges the parties to report.",
+        ),
+        Check(
+            "TE120",
+            "no-reporting-deadline",
+            "warning",
+            "A reporting duty has no deadline or no frequency.",
+        ),
+        Check(
+            "TE201",
+            "no-enforcement-mechanism",
+            "error",
+            "Nothing is said about what happens on breach: the commitment is unenforceable.",
+        ),
+        Check(
+            "TE202",
+            "no-response-deadline",
+            "warning",
+            "The enforcement mechanism has no response deadline.",
+        ),
+        Check(
+            "TE203",
+            "no-sanction",
+            "info",
+            "A high or critical commitment whose breach carries no sanction.",
+        ),
+        Check(
+            "TE301",
+            "vague-term",
+            "warning",
+            "The text uses a vague term (treaty vague_terms) that no definition pins down.",
+        ),
+        Check("TE302", "unused-definition", "warning", "A defined term is never used in the text."),
+        Check(
+            "TE303",
+            "undefined-term",
+            "warning",
+            "The text uses a term of art (quoted, or a capitalised multi-word term) that no "
+            "commitment defines.",
+        ),
+        Check(
+            "TE401",
+            "undefined-parameter",
+            "error",
+            "The text names a parameter ({name} placeholder) that is not defined.",
+        ),
+        Check(
+            "TE402",
+            "unused-parameter",
+            "warning",
+            "A parameter is used neither by a rule nor by the text.",
+        ),
+        Check(
+            "TE403",
+            "figure-not-a-parameter",
+            "info",
+            "A figure with a unit in the text (42 days, 10^26 operations) matches no "
+            "parameter and no figure in the rules.",
+        ),
+        Check(
+            "TE410",
+            "threshold-without-comparison",
+            "error",
+            "A threshold compared with meets/below has no strict/inclusive choice.",
+        ),
+        Check(
+            "TE411",
+            "threshold-without-unit",
+            "warning",
+            "A parameter used as a threshold has no unit.",
+        ),
+        Check(
+            "TE420",
+            "deadline-without-time-zone",
+            "warning",
+            "A parameter used as a deadline offset has no time-zone convention (time_zone: UTC).",
+        ),
+        Check(
+            "TE501",
+            "vacuous-condition",
+            "error",
+            "A rule, case, count or deadline condition can never hold for any record the "
+            "schemas allow.",
+        ),
+        Check(
+            "TE502",
+            "conflicting-commitments",
+            "error",
+            "Two commitments give opposite verdicts on the same record: one a breach, the "
+            "other explicitly compliant.",
+        ),
+        Check(
+            "TE601",
+            "pillar-without-commitment",
+            "error",
+            "A pillar of the treaty's mission (mission_pillars) has no commitment at all.",
+        ),
+        Check(
+            "TE900",
+            "todo-marker",
+            "error",
+            "A TODO marker left by 'treaty new commitment' has not been filled in.",
+        ),
+        Check(
+            "TE901",
+            "unknown-commitment-reference",
+            "warning",
+            "The treaty's list of commitments in force, or an evidence_from clause, names a "
+            "commitment that no document defines.",
+        ),
     ]
 }
 
@@ -149,20 +238,66 @@ DOCS_PAGE = "docs/lint.md"
 
 # Words of the treaty itself that need no definition in each commitment.
 TREATY_GLOSSARY = {
-    "party", "parties", "state", "states", "treaty", "this treaty", "secretariat", "chair",
-    "conference of the parties", "the conference of the parties", "each party", "all parties",
+    "party",
+    "parties",
+    "state",
+    "states",
+    "treaty",
+    "this treaty",
+    "secretariat",
+    "chair",
+    "conference of the parties",
+    "the conference of the parties",
+    "each party",
+    "all parties",
 }
 _MONTHS = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ]
 _CONNECTORS = {"of", "the", "for", "on"}
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "sixty": 60, "ninety": 90, "twice": 2, "once": 1,
-    "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "sixty": 60,
+    "ninety": 90,
+    "twice": 2,
+    "once": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
 }
 
 
@@ -269,21 +404,32 @@ def load_lint_inputs(
             first = min(doc.lines.values()) if doc.lines else (doc.line or 1)
             if isinstance(model, Commitment):
                 if model.id in out.commitments:
-                    problems.append(Problem(
-                        display, f"commitment {model.id} is also defined in "
-                        f"{out.commitments[model.id].file}",
-                        "give each commitment a unique id, or lint the two files separately",
-                        line=doc.line_of("/id"), pointer="/id", code="duplicate-id"))
+                    problems.append(
+                        Problem(
+                            display,
+                            f"commitment {model.id} is also defined in "
+                            f"{out.commitments[model.id].file}",
+                            "give each commitment a unique id, or lint the two files separately",
+                            line=doc.line_of("/id"),
+                            pointer="/id",
+                            code="duplicate-id",
+                        )
+                    )
                     continue
                 out.commitments[model.id] = LintDoc(model, doc, display)
                 starts.append((first, model.id))
             elif isinstance(model, TreatyState):
                 if out.treaty is not None:
-                    problems.append(Problem(
-                        display, "a second treaty-state document among the inputs",
-                        f"lint one treaty at a time (the first is {out.treaty.file})",
-                        line=doc.line_of("/document"), pointer="/document",
-                        code="duplicate-treaty"))
+                    problems.append(
+                        Problem(
+                            display,
+                            "a second treaty-state document among the inputs",
+                            f"lint one treaty at a time (the first is {out.treaty.file})",
+                            line=doc.line_of("/document"),
+                            pointer="/document",
+                            code="duplicate-treaty",
+                        )
+                    )
                     continue
                 out.treaty = LintDoc(model, doc, display)
                 out.treaty_given = True
@@ -376,8 +522,15 @@ def field_meta(kind: str, name: str) -> FieldMeta | None:
         elif hasattr(m, "pattern") and isinstance(m.pattern, str):
             pattern = m.pattern
     return FieldMeta(
-        types[name], choices, info.default is not None, lo, lo_strict, hi, hi_strict,
-        integer=ann is int, pattern=pattern,
+        types[name],
+        choices,
+        info.default is not None,
+        lo,
+        lo_strict,
+        hi,
+        hi_strict,
+        integer=ann is int,
+        pattern=pattern,
     )
 
 
@@ -562,21 +715,32 @@ def text_figures(text: str) -> list[Figure]:
     """
     out: list[Figure] = []
     for m in _NUM_RX.finditer(text):
-        after = text[m.end():]
+        after = text[m.end() :]
         if re.match(r"\s*(?:" + "|".join(_MONTHS) + r")\b", after, re.I):
             continue
         value = parse_number(m.group("num"))
         if value is None:
             continue
         um = _UNIT_RX.match(after)
-        out.append(Figure(m.group(0) + (um.group(0) if um else ""), value,
-                          um.group("unit") if um else None, m.start()))
+        out.append(
+            Figure(
+                m.group(0) + (um.group(0) if um else ""),
+                value,
+                um.group("unit") if um else None,
+                m.start(),
+            )
+        )
     for m in _WORD_NUM_RX.finditer(text):
-        after = text[m.end():]
+        after = text[m.end() :]
         um = _UNIT_RX.match(after)
-        out.append(Figure(m.group(0) + (um.group(0) if um else ""),
-                          float(_NUMBER_WORDS[m.group(1).lower()]),
-                          um.group("unit") if um else None, m.start()))
+        out.append(
+            Figure(
+                m.group(0) + (um.group(0) if um else ""),
+                float(_NUMBER_WORDS[m.group(1).lower()]),
+                um.group("unit") if um else None,
+                m.start(),
+            )
+        )
     return out
 
 
@@ -585,8 +749,13 @@ def _close(a: float, b: float) -> bool:
 
 
 _UNIT_FACTORS = {
-    "%": [0.01], "percent": [0.01], "per cent": [0.01],
-    "year": [12.0, 365.0], "week": [7.0], "day": [24.0], "hour": [1 / 24],
+    "%": [0.01],
+    "percent": [0.01],
+    "per cent": [0.01],
+    "year": [12.0, 365.0],
+    "week": [7.0],
+    "day": [24.0],
+    "hour": [1 / 24],
 }
 
 
@@ -695,8 +864,9 @@ def _line_in_block(file_text: str | None, start: int | None, needle: str) -> int
 class _Ctx:
     """What a condition is evaluated against: one record kind inside one rule."""
 
-    def __init__(self, c: Commitment, treaty: TreatyState | None, rule: Rule, kind: str,
-                 primary: bool) -> None:
+    def __init__(
+        self, c: Commitment, treaty: TreatyState | None, rule: Rule, kind: str, primary: bool
+    ) -> None:
         self.c = c
         self.treaty = treaty
         self.rule = rule
@@ -804,8 +974,11 @@ def _compare_unsat(c: Compare, ptr: str, ctx: _Ctx) -> Unsat | None:
     kind = ctx.kind
     if c.op == "absent":
         if m.always_present:
-            return (ptr, f"{kind}.{c.field} is always stated (required or with a default), "
-                         "so 'absent' never holds")
+            return (
+                ptr,
+                f"{kind}.{c.field} is always stated (required or with a default), "
+                "so 'absent' never holds",
+            )
         return None
     if c.op == "exists":
         return None
@@ -826,19 +999,25 @@ def _compare_alt_unsat(c: Compare, x: Any, m: FieldMeta, ctx: _Ctx) -> str | Non
         xs = x if isinstance(x, list) else [x]
         if op == "contains":
             if choices is not None and x not in choices:
-                return (f"{f} can only contain {sorted(map(str, choices))}; "
-                        f"{_fmt_val(x)} is not one of them")
+                return (
+                    f"{f} can only contain {sorted(map(str, choices))}; "
+                    f"{_fmt_val(x)} is not one of them"
+                )
         elif op == "contains_all":
             bad = [v for v in xs if choices is not None and v not in choices]
             if bad:
-                return (f"{f} can only contain {sorted(map(str, choices or ()))}; "
-                        f"{_fmt_val(bad[0])} is not one of them")
+                return (
+                    f"{f} can only contain {sorted(map(str, choices or ()))}; "
+                    f"{_fmt_val(bad[0])} is not one of them"
+                )
         elif op == "contains_any":
             if not xs:
                 return f"'contains_any' with an empty list never holds ({f})"
             if choices is not None and not any(v in choices for v in xs):
-                return (f"{f} can only contain {sorted(map(str, choices))}; none of "
-                        f"{_fmt_val(xs)} is one of them")
+                return (
+                    f"{f} can only contain {sorted(map(str, choices))}; none of "
+                    f"{_fmt_val(xs)} is one of them"
+                )
         return None
     if op in ("in", "not_in"):
         xs = x if isinstance(x, list) else [x]
@@ -924,11 +1103,15 @@ def condition_unsat(c: Condition, ptr: str, ctx: _Ctx) -> Unsat | None:
             return (ptr, "it negates a condition that always holds")
         return None
     if isinstance(c, AtLeast):
-        possible = [i for i, x in enumerate(c.of)
-                    if condition_unsat(x, f"{ptr}/of/{i}", ctx) is None]
+        possible = [
+            i for i, x in enumerate(c.of) if condition_unsat(x, f"{ptr}/of/{i}", ctx) is None
+        ]
         if len(possible) < c.at_least:
-            return (ptr, f"at least {c.at_least} of {len(c.of)} indicators must hold, but only "
-                         f"{len(possible)} can ever hold")
+            return (
+                ptr,
+                f"at least {c.at_least} of {len(c.of)} indicators must hold, but only "
+                f"{len(possible)} can ever hold",
+            )
         return None
     return None
 
@@ -955,8 +1138,9 @@ def condition_taut(c: Condition, ctx: _Ctx) -> bool:
     return False
 
 
-def _flatten_all(items: list[tuple[Any, Condition]], ptr: str, key: str) -> list[tuple[str,
-                                                                                      Condition]]:
+def _flatten_all(
+    items: list[tuple[Any, Condition]], ptr: str, key: str
+) -> list[tuple[str, Condition]]:
     out: list[tuple[str, Condition]] = []
     for i, x in items:
         p = f"{ptr}/{key}/{i}" if key else str(i)
@@ -967,8 +1151,9 @@ def _flatten_all(items: list[tuple[Any, Condition]], ptr: str, key: str) -> list
     return out
 
 
-def _conjunction_unsat(items: list[tuple[Any, Condition]], ptr: str, ctx: _Ctx,
-                       key: str) -> Unsat | None:
+def _conjunction_unsat(
+    items: list[tuple[Any, Condition]], ptr: str, ctx: _Ctx, key: str
+) -> Unsat | None:
     flat = _flatten_all(items, ptr, key)
     for p, x in flat:
         r = condition_unsat(x, p, ctx)
@@ -1001,17 +1186,23 @@ def _conjunction_unsat(items: list[tuple[Any, Condition]], ptr: str, ctx: _Ctx,
             n = _num(v, m.type)
             if n is None:
                 continue
-            iv = intervals.setdefault(x.field, _field_interval(m) if m.type == "number"
-                                      else _Interval())
+            iv = intervals.setdefault(
+                x.field, _field_interval(m) if m.type == "number" else _Interval()
+            )
             iv.add(eop, n)
             if iv.empty(m.integer):
-                return (ptr, f"the bounds on {ctx.kind}.{x.field} contradict each other "
-                             f"(nothing is {_interval_text(iv)})")
+                return (
+                    ptr,
+                    f"the bounds on {ctx.kind}.{x.field} contradict each other "
+                    f"(nothing is {_interval_text(iv)})",
+                )
         elif m.type in ("str", "bool") and eop == "eq":
             prev = eqs.get(x.field)
             if prev is not None and _canon(prev[0]) != _canon(v):
-                return (ptr, f"{ctx.kind}.{x.field} cannot equal both {_fmt_val(prev[0])} and "
-                             f"{_fmt_val(v)}")
+                return (
+                    ptr,
+                    f"{ctx.kind}.{x.field} cannot equal both {_fmt_val(prev[0])} and {_fmt_val(v)}",
+                )
             eqs[x.field] = (v, p)
             if _canon(v) in nes.get(x.field, set()):
                 return (ptr, f"{ctx.kind}.{x.field} must equal and differ from {_fmt_val(v)}")
@@ -1028,8 +1219,10 @@ def _conjunction_unsat(items: list[tuple[Any, Condition]], ptr: str, ctx: _Ctx,
             v = eqs[x.field][0]
             inside = any(_canon(v) == _canon(y) for y in xs)
             if (x.op == "in") != inside:
-                return (ptr, f"{ctx.kind}.{x.field} = {_fmt_val(v)} contradicts "
-                             f"'{x.op}' {_fmt_val(xs)}")
+                return (
+                    ptr,
+                    f"{ctx.kind}.{x.field} = {_fmt_val(v)} contradicts '{x.op}' {_fmt_val(xs)}",
+                )
     return None
 
 
@@ -1070,8 +1263,9 @@ def _sample_norm(value: Any, t: FieldType) -> Any:
                 return None
         return None
     if t == "number":
-        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-            else None
+        return (
+            float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        )
     if isinstance(value, list):
         return tuple(value)
     return value
@@ -1093,7 +1287,8 @@ class _Sampler:
             if isinstance(x, CountCompare):
                 cvals = ctx.alternatives(x.value) or []
                 self.counts.setdefault(count_prefix + x.count, []).extend(
-                    float(v) for v in cvals if isinstance(v, int | float))
+                    float(v) for v in cvals if isinstance(v, int | float)
+                )
             if not isinstance(x, Compare):
                 continue
             names = self._inputs(x.field, ctx)
@@ -1227,8 +1422,9 @@ def _arith(ar: Arith, values: Mapping[str, Any], param: Callable[[str], Any]) ->
 class _Judge:
     """Evaluates one classify rule on a sample record, following docs/rules.md section 4."""
 
-    def __init__(self, c: Commitment, treaty: TreatyState | None, rule: ClassifyRule,
-                 count_prefix: str) -> None:
+    def __init__(
+        self, c: Commitment, treaty: TreatyState | None, rule: ClassifyRule, count_prefix: str
+    ) -> None:
         self.c = c
         self.treaty = treaty
         self.rule = rule
@@ -1314,8 +1510,9 @@ class _Judge:
         except (TypeError, ValueError):
             return False
 
-    def outcome(self, sample: Mapping[str, Any], counts: Mapping[str, float]
-                ) -> tuple[str, str] | None:
+    def outcome(
+        self, sample: Mapping[str, Any], counts: Mapping[str, float]
+    ) -> tuple[str, str] | None:
         """(status, which: 'case N' or 'otherwise'), or None when the record is not selected."""
         vals = self.values(sample)
         r = self.rule
@@ -1337,7 +1534,12 @@ def _as_day(x: Any, t: FieldType) -> Any:
 
 def _cmp(a: float, op: str, b: float) -> bool:
     return {
-        "eq": a == b, "ne": a != b, "gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b,
+        "eq": a == b,
+        "ne": a != b,
+        "gt": a > b,
+        "ge": a >= b,
+        "lt": a < b,
+        "le": a <= b,
     }[op]
 
 
@@ -1404,6 +1606,7 @@ def find_conflict(
 
     Returns (status of a, which case of a, which case of b, sample description), or None.
     """
+
     def can(r: ClassifyRule) -> tuple[bool, bool]:
         breach = r.otherwise.status == "breach" or any(c.status == "breach" for c in r.cases)
         return breach, any(c.status == "compliant" for c in r.cases)
@@ -1441,12 +1644,13 @@ def find_conflict(
     for combo in combos:
         sample = {f: v for f, v in zip(fields, combo[: len(fields)], strict=True) if v is not None}
         sample_full = dict(zip(fields, combo[: len(fields)], strict=True))
-        counts = dict(zip(count_names, combo[len(fields):], strict=True))
+        counts = dict(zip(count_names, combo[len(fields) :], strict=True))
         oa, ob = ja.outcome(sample, counts), jb.outcome(sample, counts)
         if oa is None or ob is None:
             continue
         hit = (oa[0] == "breach" and ob[0] == "compliant" and ob[1].startswith("case")) or (
-            ob[0] == "breach" and oa[0] == "compliant" and oa[1].startswith("case"))
+            ob[0] == "breach" and oa[0] == "compliant" and oa[1].startswith("case")
+        )
         if not hit:
             continue
         try:
@@ -1470,13 +1674,25 @@ class _Linter:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def add(self, code: str, doc: LintDoc | None, pointer: str, message: str, fix: str = "",
-            *, line: int | None = None, file: str | None = None) -> None:
+    def add(
+        self,
+        code: str,
+        doc: LintDoc | None,
+        pointer: str,
+        message: str,
+        fix: str = "",
+        *,
+        line: int | None = None,
+        file: str | None = None,
+    ) -> None:
         cid = doc.model.id if doc is not None and isinstance(doc.model, Commitment) else None
         if line is None and doc is not None:
             line = doc.line_of(pointer)
-        self.out.append(LintFinding(code, message, file or (doc.file if doc else "<inputs>"),
-                                    line, pointer, cid, fix))
+        self.out.append(
+            LintFinding(
+                code, message, file or (doc.file if doc else "<inputs>"), line, pointer, cid, fix
+            )
+        )
 
     def text_line(self, doc: LintDoc, pointer: str, needle: str) -> int | None:
         return _line_in_block(self.inp.file_texts.get(doc.file), doc.line_of(pointer), needle)
@@ -1508,27 +1724,41 @@ class _Linter:
         if c.rules:
             return
         if c.category == "general":
-            self.add("TE103", doc, "/rules",
-                     f"{c.id} is a general provision with no rule of its own; the engine applies "
-                     "it to every rule (docs/rules.md section 5), so lint cannot check it",
-                     "nothing to do if the engine implements it; otherwise add rules")
+            self.add(
+                "TE103",
+                doc,
+                "/rules",
+                f"{c.id} is a general provision with no rule of its own; the engine applies "
+                "it to every rule (docs/rules.md section 5), so lint cannot check it",
+                "nothing to do if the engine implements it; otherwise add rules",
+            )
         elif c.machine_checkable == "none":
-            self.add("TE102", doc, "/machine_checkable",
-                     f"{c.id} has no rule and declares machine_checkable: none; no finding will "
-                     "ever say whether it is kept",
-                     "add a rule for the part that can be checked, or keep it under review")
+            self.add(
+                "TE102",
+                doc,
+                "/machine_checkable",
+                f"{c.id} has no rule and declares machine_checkable: none; no finding will "
+                "ever say whether it is kept",
+                "add a rule for the part that can be checked, or keep it under review",
+            )
         else:
-            self.add("TE101", doc, "/rules",
-                     f"{c.id} has no machine rule although machine_checkable is "
-                     f"{c.machine_checkable}: it is unverifiable",
-                     "add a rule (see docs/rules.md), or set machine_checkable: none")
+            self.add(
+                "TE101",
+                doc,
+                "/rules",
+                f"{c.id} has no machine rule although machine_checkable is "
+                f"{c.machine_checkable}: it is unverifiable",
+                "add a rule (see docs/rules.md), or set machine_checkable: none",
+            )
 
     def check_compile(self, doc: LintDoc, c: Commitment, covered: set[str]) -> None:
         try:
             compile_program([c], self.treaty, date(2000, 1, 1))
         except CompileError as e:
-            if any(e.pointer == p or e.pointer.startswith(p + "/") or p.startswith(e.pointer + "/")
-                   for p in covered):
+            if any(
+                e.pointer == p or e.pointer.startswith(p + "/") or p.startswith(e.pointer + "/")
+                for p in covered
+            ):
                 return
             self.add("TE001", doc, e.pointer, f"rule {e.rule}: {e.message}", e.fix)
 
@@ -1550,42 +1780,67 @@ class _Linter:
                 ptr = f"/rules/{i}{suffix}"
                 if kind in elsewhere:
                     who = ", ".join(dict.fromkeys(elsewhere[kind]))
-                    self.add("TE111", doc, ptr,
-                             f"{rule.id} reads {kind} records, which only the verification "
-                             f"clauses of {who} oblige the parties to report",
-                             f"list {kind} under verification.reports[].kinds if this "
-                             "commitment needs it reported on its own terms")
+                    self.add(
+                        "TE111",
+                        doc,
+                        ptr,
+                        f"{rule.id} reads {kind} records, which only the verification "
+                        f"clauses of {who} oblige the parties to report",
+                        f"list {kind} under verification.reports[].kinds if this "
+                        "commitment needs it reported on its own terms",
+                    )
                 else:
-                    self.add("TE110", doc, ptr,
-                             f"{rule.id} reads {kind} records, but no verification clause "
-                             f"obliges anyone to report {kind}: the rule can never see data",
-                             f"add a reporting duty with kinds: [{kind}] under verification")
+                    self.add(
+                        "TE110",
+                        doc,
+                        ptr,
+                        f"{rule.id} reads {kind} records, but no verification clause "
+                        f"obliges anyone to report {kind}: the rule can never see data",
+                        f"add a reporting duty with kinds: [{kind}] under verification",
+                    )
 
     def check_reporting(self, doc: LintDoc, c: Commitment) -> None:
         for j, d in enumerate(c.verification.reports):
-            missing = [n for n, v in (("deadline", d.deadline), ("frequency", d.frequency))
-                       if v is None]
+            missing = [
+                n for n, v in (("deadline", d.deadline), ("frequency", d.frequency)) if v is None
+            ]
             if missing:
-                self.add("TE120", doc, f"/verification/reports/{j}",
-                         f"reporting duty {j + 1} ({', '.join(d.kinds) or d.what[:40]}) has no "
-                         f"{' and no '.join(missing)}",
-                         "say when the data is due and how often (deadline, frequency)")
+                self.add(
+                    "TE120",
+                    doc,
+                    f"/verification/reports/{j}",
+                    f"reporting duty {j + 1} ({', '.join(d.kinds) or d.what[:40]}) has no "
+                    f"{' and no '.join(missing)}",
+                    "say when the data is due and how often (deadline, frequency)",
+                )
 
     def check_enforcement(self, doc: LintDoc, c: Commitment) -> None:
         e = c.enforcement
         if not (e.mechanism or "").strip():
-            self.add("TE201", doc, "/enforcement",
-                     f"{c.id} names no enforcement mechanism: nothing happens on breach",
-                     "add enforcement.mechanism (e.g. consultation, referral to the Conference "
-                     "of the Parties)")
+            self.add(
+                "TE201",
+                doc,
+                "/enforcement",
+                f"{c.id} names no enforcement mechanism: nothing happens on breach",
+                "add enforcement.mechanism (e.g. consultation, referral to the Conference "
+                "of the Parties)",
+            )
         elif e.response_deadline_days is None:
-            self.add("TE202", doc, "/enforcement/mechanism",
-                     f"the enforcement mechanism of {c.id} has no response deadline",
-                     "add enforcement.response_deadline_days")
+            self.add(
+                "TE202",
+                doc,
+                "/enforcement/mechanism",
+                f"the enforcement mechanism of {c.id} has no response deadline",
+                "add enforcement.response_deadline_days",
+            )
         if c.severity in ("high", "critical") and not e.sanction_available and c.rules:
-            self.add("TE203", doc, "/enforcement/sanction_available",
-                     f"{c.id} is of {c.severity} severity but a breach carries no sanction",
-                     "set enforcement.sanction_available (and sanction_from) if one is intended")
+            self.add(
+                "TE203",
+                doc,
+                "/enforcement/sanction_available",
+                f"{c.id} is of {c.severity} severity but a breach carries no sanction",
+                "set enforcement.sanction_available (and sanction_from) if one is intended",
+            )
 
     def _texts(self, c: Commitment) -> list[tuple[int, str]]:
         return list(enumerate(t.text for t in c.text))
@@ -1599,8 +1854,11 @@ class _Linter:
         return bool(variants & TREATY_GLOSSARY)
 
     def check_vague(self, doc: LintDoc, c: Commitment) -> None:
-        vague = list(self.treaty.vague_terms if self.treaty else TreatyState.model_fields[
-            "vague_terms"].get_default(call_default_factory=True))
+        vague = list(
+            self.treaty.vague_terms
+            if self.treaty
+            else TreatyState.model_fields["vague_terms"].get_default(call_default_factory=True)
+        )
         vague += self.extra_vague
         keys = [_norm_term(k) for k in c.definitions]
         for i, text in self._texts(c):
@@ -1614,10 +1872,15 @@ class _Linter:
                 if any(nt in k for k in keys):
                     continue
                 ptr = f"/text/{i}/text"
-                self.add("TE301", doc, ptr,
-                         f"the text uses the vague term {term!r} without a definition",
-                         f"define {term!r} under definitions with something checkable, or "
-                         "replace it with a figure", line=self.text_line(doc, ptr, m.group(0)))
+                self.add(
+                    "TE301",
+                    doc,
+                    ptr,
+                    f"the text uses the vague term {term!r} without a definition",
+                    f"define {term!r} under definitions with something checkable, or "
+                    "replace it with a figure",
+                    line=self.text_line(doc, ptr, m.group(0)),
+                )
 
     def check_terms(self, doc: LintDoc, c: Commitment) -> None:
         all_text = " ".join(t.text for t in c.text)
@@ -1625,9 +1888,13 @@ class _Linter:
             # "compute unaccounted for (CUF)": the term or its parenthesised short form counts
             forms = [term, re.sub(r"\s*\([^)]*\)", "", term)] + re.findall(r"\(([^)]+)\)", term)
             if not any(f.strip() and _term_rx(f).search(all_text) for f in forms):
-                self.add("TE302", doc, f"/definitions/{_ptr(term)}",
-                         f"the defined term {term!r} is never used in the text",
-                         "use the term in the text, or remove the definition")
+                self.add(
+                    "TE302",
+                    doc,
+                    f"/definitions/{_ptr(term)}",
+                    f"the defined term {term!r} is never used in the text",
+                    "use the term in the text, or remove the definition",
+                )
         for i, text in self._texts(c):
             if c.text[i].lang != "en":
                 continue
@@ -1642,9 +1909,14 @@ class _Linter:
             for term in found.values():
                 if self._defined_anywhere(term, c):
                     continue
-                self.add("TE303", doc, ptr,
-                         f"the text uses the term {term!r}, which no commitment defines",
-                         f"add {term!r} under definitions", line=self.text_line(doc, ptr, term))
+                self.add(
+                    "TE303",
+                    doc,
+                    ptr,
+                    f"the text uses the term {term!r}, which no commitment defines",
+                    f"add {term!r} under definitions",
+                    line=self.text_line(doc, ptr, term),
+                )
 
     def check_parameters(self, doc: LintDoc, c: Commitment) -> None:
         uses = param_uses(c)
@@ -1657,10 +1929,14 @@ class _Linter:
                 name = m.group(1)
                 placeholders.add(name)
                 if _param(c, self.treaty, name) is None:
-                    self.add("TE401", doc, ptr,
-                             f"the text names the parameter {{{name}}}, which is not defined",
-                             f"define {name} under parameters, or fix the name",
-                             line=self.text_line(doc, ptr, m.group(0)))
+                    self.add(
+                        "TE401",
+                        doc,
+                        ptr,
+                        f"the text names the parameter {{{name}}}, which is not defined",
+                        f"define {name} under parameters, or fix the name",
+                        line=self.text_line(doc, ptr, m.group(0)),
+                    )
         figures = [(i, f) for i, text in texts for f in text_figures(text)]
         for name, p in c.parameters.items():
             if name in used_by_rules or name in placeholders:
@@ -1673,16 +1949,24 @@ class _Linter:
                 strs += [x for v in vals if isinstance(v, list) for x in v]
                 in_text = bool(strs) and all(
                     any(re.search(rf"(?<!\w){re.escape(s)}(?!\w)", t) for _, t in texts)
-                    for s in strs)
+                    for s in strs
+                )
             if not in_text:
-                self.add("TE402", doc, f"/parameters/{_ptr(name)}",
-                         f"the parameter {name} is used neither by a rule nor by the text",
-                         "reference it from a rule ({param: " + name + "}), name it in the "
-                         "text, or remove it")
+                self.add(
+                    "TE402",
+                    doc,
+                    f"/parameters/{_ptr(name)}",
+                    f"the parameter {name} is used neither by a rule nor by the text",
+                    "reference it from a rule ({param: " + name + "}), name it in the "
+                    "text, or remove it",
+                )
         known = [v for p in c.parameters.values() for v in _numeric_values(_param_values(p))]
         if self.treaty is not None:
-            known += [v for p in self.treaty.parameters.values()
-                      for v in _numeric_values(_param_values(p))]
+            known += [
+                v
+                for p in self.treaty.parameters.values()
+                for v in _numeric_values(_param_values(p))
+            ]
         known += sorted(_rule_numbers(c))
         reported: set[str] = set()
         for i, fig in figures:
@@ -1693,11 +1977,15 @@ class _Linter:
                 continue
             reported.add(key)
             ptr = f"/text/{i}/text"
-            self.add("TE403", doc, ptr,
-                     f"the figure {fig.text.strip()!r} in the text is not a parameter and no rule "
-                     "uses it",
-                     "make it a parameter with a unit so rules and what-if sweeps can use it",
-                     line=self.text_line(doc, ptr, fig.text))
+            self.add(
+                "TE403",
+                doc,
+                ptr,
+                f"the figure {fig.text.strip()!r} in the text is not a parameter and no rule "
+                "uses it",
+                "make it a parameter with a unit so rules and what-if sweeps can use it",
+                line=self.text_line(doc, ptr, fig.text),
+            )
 
     def check_params_thresholds(self, doc: LintDoc, c: Commitment) -> set[str]:
         covered: set[str] = set()
@@ -1712,23 +2000,37 @@ class _Linter:
             if use == "meets" and p.comparison is None and ("TE410", name) not in done:
                 done.add(("TE410", name))
                 covered.add(ptr)
-                self.add("TE410", doc, where,
-                         f"the threshold {name}{scope} is compared with meets/below but has no "
-                         "strict/inclusive choice",
-                         "add comparison: strict (exceeds, >) or inclusive (reaches, >=)")
+                self.add(
+                    "TE410",
+                    doc,
+                    where,
+                    f"the threshold {name}{scope} is compared with meets/below but has no "
+                    "strict/inclusive choice",
+                    "add comparison: strict (exceeds, >) or inclusive (reaches, >=)",
+                )
             thresholdish = use in ("meets", "threshold", "count")
             if thresholdish and not p.unit and ("TE411", name) not in done:
                 done.add(("TE411", name))
-                self.add("TE411", doc, where,
-                         f"the threshold {name}{scope} has no unit",
-                         "add unit: (e.g. FLOP, operations, days, H100e)")
-            if use in ("offset", "schedule") and p.time_zone is None and (
-                "TE420", name
-            ) not in done:
+                self.add(
+                    "TE411",
+                    doc,
+                    where,
+                    f"the threshold {name}{scope} has no unit",
+                    "add unit: (e.g. FLOP, operations, days, H100e)",
+                )
+            if (
+                use in ("offset", "schedule")
+                and p.time_zone is None
+                and ("TE420", name) not in done
+            ):
                 done.add(("TE420", name))
-                self.add("TE420", doc, where,
-                         f"the deadline parameter {name}{scope} has no time-zone convention",
-                         "add time_zone: UTC (the treaty compares every time in UTC)")
+                self.add(
+                    "TE420",
+                    doc,
+                    where,
+                    f"the deadline parameter {name}{scope} has no time-zone convention",
+                    "add time_zone: UTC (the treaty compares every time in UTC)",
+                )
         return covered
 
     def check_vacuous(self, doc: LintDoc, c: Commitment) -> set[str]:
@@ -1745,18 +2047,29 @@ class _Linter:
                 sel_unsat = condition_unsat(sel.where, f"{base}{sel_ptr}/where", pctx)
             if sel_unsat is not None:
                 covered.add(sel_unsat[0])
-                self.add("TE501", doc, sel_unsat[0],
-                         f"{rule.id} can never fire: its selection never holds ({sel_unsat[1]})",
-                         "fix the condition so that some valid record can meet it")
+                self.add(
+                    "TE501",
+                    doc,
+                    sel_unsat[0],
+                    f"{rule.id} can never fire: its selection never holds ({sel_unsat[1]})",
+                    "fix the condition so that some valid record can meet it",
+                )
                 continue
             for suffix, cond, kind in iter_conditions(rule):
                 if suffix == f"{sel_ptr}/where" or kind not in RECORD_MODELS:
                     continue
-                ctx = _Ctx(c, self.treaty, rule, kind, kind == primary_kind and not
-                           suffix.startswith(("/counts", "/fulfil")))
+                ctx = _Ctx(
+                    c,
+                    self.treaty,
+                    rule,
+                    kind,
+                    kind == primary_kind and not suffix.startswith(("/counts", "/fulfil")),
+                )
                 ptr = f"{base}{suffix}"
-                if kind == primary_kind and sel.where is not None and not suffix.startswith(
-                    ("/counts", "/fulfil")
+                if (
+                    kind == primary_kind
+                    and sel.where is not None
+                    and not suffix.startswith(("/counts", "/fulfil"))
                 ):
                     r = _conjunction_unsat([(1, cond), (0, sel.where)], ptr, ctx, "")
                     if r is not None and r[0].startswith("1"):
@@ -1769,21 +2082,31 @@ class _Linter:
                     continue
                 covered.add(r[0])
                 what = {
-                    "/cases": "case", "/counts": "count", "/fulfil": "fulfilment",
+                    "/cases": "case",
+                    "/counts": "count",
+                    "/fulfil": "fulfilment",
                     "/deadlines": "deadline",
                 }
                 label = next((v for k, v in what.items() if suffix.startswith(k)), "condition")
-                self.add("TE501", doc, ptr,
-                         f"a {label} of {rule.id} can never apply: {r[1]}",
-                         "fix the condition so that some valid record can meet it")
+                self.add(
+                    "TE501",
+                    doc,
+                    ptr,
+                    f"a {label} of {rule.id} can never apply: {r[1]}",
+                    "fix the condition so that some valid record can meet it",
+                )
         return covered
 
     def check_evidence_from(self, doc: LintDoc, c: Commitment) -> None:
         for j, ref in enumerate(c.verification.evidence_from):
             if ref not in self.inp.context:
-                self.add("TE901", doc, f"/verification/evidence_from/{j}",
-                         f"evidence_from names {ref}, which no document defines",
-                         "name an existing commitment, or add its document")
+                self.add(
+                    "TE901",
+                    doc,
+                    f"/verification/evidence_from/{j}",
+                    f"evidence_from names {ref}, which no document defines",
+                    "name an existing commitment, or add its document",
+                )
 
     # -- across commitments ---------------------------------------------------------------
 
@@ -1807,16 +2130,25 @@ class _Linter:
                     continue
                 status_a, case_a, case_b, sample = hit
                 if status_a == "breach":
-                    msg = (f"{ra.id} ({case_a}) gives breach and {rb.id} ({case_b}) gives "
-                           f"compliant for the same {ra.subject.kind} record, e.g. {sample}")
+                    msg = (
+                        f"{ra.id} ({case_a}) gives breach and {rb.id} ({case_b}) gives "
+                        f"compliant for the same {ra.subject.kind} record, e.g. {sample}"
+                    )
                 else:
-                    msg = (f"{ra.id} ({case_a}) gives compliant and {rb.id} ({case_b}) gives "
-                           f"breach for the same {ra.subject.kind} record, e.g. {sample}")
+                    msg = (
+                        f"{ra.id} ({case_a}) gives compliant and {rb.id} ({case_b}) gives "
+                        f"breach for the same {ra.subject.kind} record, e.g. {sample}"
+                    )
                 target, idx = (a, ia) if a.id in given else (b, ib)
                 doc = self.inp.commitments[target.id]
-                self.add("TE502", doc, f"/rules/{idx}",
-                         msg, "narrow one rule's selection or cases so the two commitments "
-                         "agree, or state which prevails")
+                self.add(
+                    "TE502",
+                    doc,
+                    f"/rules/{idx}",
+                    msg,
+                    "narrow one rule's selection or cases so the two commitments "
+                    "agree, or state which prevails",
+                )
 
     def check_treaty(self) -> None:
         doc = self.inp.treaty
@@ -1826,14 +2158,22 @@ class _Linter:
         cats = {c.category for c in self.inp.context.values()}
         for j, pillar in enumerate(t.mission_pillars):
             if pillar not in cats:
-                self.add("TE601", doc, f"/mission_pillars/{j}",
-                         f"the mission pillar {pillar!r} has no commitment",
-                         f"add a commitment with category: {pillar}, or remove the pillar")
+                self.add(
+                    "TE601",
+                    doc,
+                    f"/mission_pillars/{j}",
+                    f"the mission pillar {pillar!r} has no commitment",
+                    f"add a commitment with category: {pillar}, or remove the pillar",
+                )
         for j, cid in enumerate(t.commitments):
             if cid not in self.inp.context:
-                self.add("TE901", doc, f"/commitments/{j}",
-                         f"the treaty lists {cid} as in force, but no document defines it",
-                         "add its commitment document, or remove it from the list")
+                self.add(
+                    "TE901",
+                    doc,
+                    f"/commitments/{j}",
+                    f"the treaty lists {cid} as in force, but no document defines it",
+                    "add its commitment document, or remove it from the list",
+                )
 
     def check_todos(self) -> None:
         given_files = {d.file for d in self.inp.commitments.values()}
@@ -1850,9 +2190,17 @@ class _Linter:
                     if first <= n:
                         cid = owner
                 what = line.strip().lstrip("#- ").strip()
-                self.out.append(LintFinding(
-                    "TE900", f"TODO left in the document: {what[:90]}", file, n, "", cid,
-                    "fill in the value and delete the TODO marker"))
+                self.out.append(
+                    LintFinding(
+                        "TE900",
+                        f"TODO left in the document: {what[:90]}",
+                        file,
+                        n,
+                        "",
+                        cid,
+                        "fill in the value and delete the TODO marker",
+                    )
+                )
 
 
 def _selector(rule: Rule) -> tuple[str, Any]:
@@ -1896,8 +2244,10 @@ def counts(findings: Sequence[LintFinding]) -> dict[str, int]:
 
 def summary_line(findings: Sequence[LintFinding], n_commitments: int) -> str:
     c = counts(findings)
-    return (f"lint: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info "
-            f"in {n_commitments} commitment(s)")
+    return (
+        f"lint: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info "
+        f"in {n_commitments} commitment(s)"
+    )
 
 
 def render_text(findings: Sequence[LintFinding], n_commitments: int) -> str:

@@ -143,7 +143,11 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    k: [
+        (tag, rx)
+        for tag, rx in v
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -364,13 +368,20 @@ def _yaml_to_python(
         constructor.dispose()
 
 
-def _yaml_documents(text: str, file: str, limits: Limits, want_lines: bool) -> list[tuple[Any, dict[str, int]]]:
+def _yaml_documents(
+    text: str, file: str, limits: Limits, want_lines: bool
+) -> list[tuple[Any, dict[str, int]]]:
     docs: list[tuple[Any, dict[str, int]]] = []
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:
         raise _Fail(
-            Problem(file, f"not readable as YAML: {' '.join(str(exc).split())}", "save the file as plain UTF-8 text", code="yaml-syntax")
+            Problem(
+                file,
+                f"not readable as YAML: {' '.join(str(exc).split())}",
+                "save the file as plain UTF-8 text",
+                code="yaml-syntax",
+            )
         ) from None
     try:
         while loader.check_node():
@@ -394,7 +405,12 @@ def _yaml_documents(text: str, file: str, limits: Limits, want_lines: bool) -> l
         ) from None
     except yaml.YAMLError as exc:
         raise _Fail(
-            Problem(file, f"malformed YAML: {' '.join(str(exc).split())}", "fix the syntax", code="yaml-syntax")
+            Problem(
+                file,
+                f"malformed YAML: {' '.join(str(exc).split())}",
+                "fix the syntax",
+                code="yaml-syntax",
+            )
         ) from None
     except RecursionError:
         raise _Fail(
@@ -418,7 +434,9 @@ def load_yaml_text(text: str, name: str = "<text>", limits: Limits = DEFAULT_LIM
     except _Fail as f:
         raise InputError([f.problem]) from None
     if len(docs) != 1:
-        raise InputError([Problem(name, "expected exactly one YAML document", "remove the extra '---'")])
+        raise InputError(
+            [Problem(name, "expected exactly one YAML document", "remove the extra '---'")]
+        )
     return docs[0][0]
 
 
@@ -610,7 +628,12 @@ def read_documents(path: Path, display: str, limits: Limits) -> tuple[list[RawDo
         )
     if b"\x00" in raw:
         raise _Fail(
-            Problem(display, "binary file, not text", "give a YAML, JSON or JSONL text file", code="binary")
+            Problem(
+                display,
+                "binary file, not text",
+                "give a YAML, JSON or JSONL text file",
+                code="binary",
+            )
         )
     try:
         text = raw.decode("utf-8-sig")
@@ -671,11 +694,19 @@ def _parse_json(text: str, display: str, limits: Limits, line: int | None) -> Ra
         ) from None
     except ValueError as exc:
         raise _Fail(
-            Problem(display, f"malformed JSON: {exc}", "write plain JSON numbers", line=line, code="json-number")
+            Problem(
+                display,
+                f"malformed JSON: {exc}",
+                "write plain JSON numbers",
+                line=line,
+                code="json-number",
+            )
         ) from None
     except _Fail as f:
         raise _Fail(
-            Problem(f.problem.file, f.problem.message, f.problem.fix, line=line, code=f.problem.code)
+            Problem(
+                f.problem.file, f.problem.message, f.problem.fix, line=line, code=f.problem.code
+            )
         ) from None
     _check_json_value(data, display, limits, line)
     return RawDocument(data, display, line, text if line is None else None)
@@ -735,11 +766,13 @@ def _schema_problems(doc: RawDocument, document: str) -> list[Problem]:
         for e in _leaf_errors(err, doc.data):
             ptr = "".join(f"/{_ptr_escape(p)}" for p in e.absolute_path)
             if e.validator == "additionalProperties" and isinstance(e.instance, dict):
-                extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
+                extra = sorted(set(e.instance) - set(_props(e)))
                 if extra:
                     ptr += f"/{_ptr_escape(extra[0])}"
             msg, fix = _describe(e)
-            problems.append(Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code="schema"))
+            problems.append(
+                Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code="schema")
+            )
         if len(problems) >= 50:
             break
     # de-duplicate (same pointer and message)
@@ -795,13 +828,19 @@ def _leaf_errors(err: jsonschema.ValidationError, data: Any) -> list[jsonschema.
     return out2
 
 
+def _props(e: jsonschema.ValidationError) -> list[str]:
+    schema = e.schema if isinstance(e.schema, dict) else {}
+    return list(schema.get("properties", {}))
+
+
 def _describe(e: jsonschema.ValidationError) -> tuple[str, str]:
     v = e.validator
     if v == "x-kind":
         return e.message, "use one of the record kinds: " + ", ".join(sorted(RECORD_MODELS))
     if v == "additionalProperties":
-        extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
-        allowed = ", ".join(sorted(e.schema.get("properties", {})))
+        inst: Any = e.instance
+        extra = sorted(set(inst) - set(_props(e)))
+        allowed = ", ".join(sorted(_props(e)))
         return (
             f"unknown field {extra[0]!r}" if extra else e.message,
             f"remove it or fix its spelling; allowed here: {allowed}",
@@ -818,19 +857,28 @@ def _describe(e: jsonschema.ValidationError) -> tuple[str, str]:
         hint = {
             "date": "write a real date as YYYY-MM-DD",
             "date-time": "write a timestamp with time zone, e.g. 2028-01-20T09:00:00Z",
-        }.get(fmt, f"write a valid {fmt}")
+        }.get(str(fmt), f"write a valid {fmt}")
         return f"{_short(e.instance)} is not a valid {fmt}", hint
     if v in ("enum", "const"):
-        opts = e.validator_value if v == "enum" else [e.validator_value]
-        return f"{_short(e.instance)} is not allowed here", "use one of: " + ", ".join(map(str, opts))
+        value: Any = e.validator_value
+        opts: list[Any] = list(value) if v == "enum" else [value]
+        return f"{_short(e.instance)} is not allowed here", "use one of: " + ", ".join(
+            map(str, opts)
+        )
     if v == "pattern":
-        return f"{_short(e.instance)} does not have the expected form", f"match the pattern {e.validator_value}"
+        return (
+            f"{_short(e.instance)} does not have the expected form",
+            f"match the pattern {e.validator_value}",
+        )
     if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         return f"{_short(e.instance)} is out of range", f"{v} is {e.validator_value}"
     if v in ("minItems", "minLength"):
         return "value is empty or too short", f"give at least {e.validator_value}"
     if v in ("oneOf", "anyOf"):
-        return f"{_short(e.instance)} matches none of the allowed forms", "see the schema for this field"
+        return (
+            f"{_short(e.instance)} matches none of the allowed forms",
+            "see the schema for this field",
+        )
     return e.message, "see the schema for this field"
 
 
@@ -842,13 +890,15 @@ def _short(x: Any) -> str:
 def _pydantic_problems(doc: RawDocument, exc: ValidationError) -> list[Problem]:
     out = []
     for err in exc.errors(include_url=False):
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in RECORD_MODELS and False)]
+        loc = list(err["loc"])
         # pydantic puts the union tag into loc for discriminated unions: drop it
         cleaned: list[str | int] = []
         for i, p in enumerate(loc):
             if isinstance(p, str) and i > 0 and isinstance(loc[i - 1], int) and p in RECORD_MODELS:
                 continue
-            if isinstance(p, str) and (p.startswith("function-") or p in ("ClassifyRule", "DeadlineRule", "PeriodicRule")):
+            if isinstance(p, str) and (
+                p.startswith("function-") or p in ("ClassifyRule", "DeadlineRule", "PeriodicRule")
+            ):
                 continue
             cleaned.append(p)
         ptr = "".join(f"/{_ptr_escape(p)}" for p in cleaned)
@@ -862,7 +912,9 @@ def _pydantic_problems(doc: RawDocument, exc: ValidationError) -> list[Problem]:
         }.get(err["type"], "correct the value")
         if err["type"] == "value_error" and "(" not in msg:
             fix = "correct the document as the message says"
-        out.append(Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code=err["type"]))
+        out.append(
+            Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code=err["type"])
+        )
     return out
 
 
@@ -887,7 +939,9 @@ def validate_document(doc: RawDocument) -> BaseModel:
             [
                 Problem(
                     doc.file,
-                    f"unknown document type {kind!r}" if kind is not None else "no 'document' field",
+                    f"unknown document type {kind!r}"
+                    if kind is not None
+                    else "no 'document' field",
                     "add 'document:' with one of: " + ", ".join(DOCUMENT_MODELS),
                     line=doc.line_of("/document"),
                     pointer="/document",
@@ -920,8 +974,10 @@ def iter_input_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
         path = Path(p)
         if path.is_dir():
             for sub in sorted(path.rglob("*")):
-                if sub.is_file() and sub.suffix.lower() in EXTENSIONS and not any(
-                    part.startswith(".") for part in sub.relative_to(path).parts
+                if (
+                    sub.is_file()
+                    and sub.suffix.lower() in EXTENSIONS
+                    and not any(part.startswith(".") for part in sub.relative_to(path).parts)
                 ):
                     yield sub, _display(sub)
         elif path.is_file():
@@ -983,7 +1039,9 @@ def load_paths(
                 continue
             kinds.add(_add_model(b, model, doc, problems))
         b.inputs.append(
-            InputDigest(path=display, document="+".join(sorted(kinds)) or "none", sha256=sha256_bytes(raw))
+            InputDigest(
+                path=display, document="+".join(sorted(kinds)) or "none", sha256=sha256_bytes(raw)
+            )
         )
     if problems:
         raise (LimitExceeded if limit_hit else InputError)(problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from engine.commitment import Commitment, TreatyState
-from engine.findings import FindingsDocument
+from engine.findings import Finding, FindingsDocument
 
 LABEL = {"breach": "BREACH", "gap": "GAP", "compliant": "ok", "not_applicable": "n/a"}
 
@@ -32,8 +32,10 @@ def render_text(
     """Findings grouped by party, then commitment, with the summary line last."""
     names = {p.code: p.name for p in treaty.parties} if treaty else {}
     titles = {cid: c.title for cid, c in (commitments or {}).items()}
-    lines = [f"treaty check: as of {doc.as_of.isoformat()} | {doc.treaty or ''} | engine {doc.engine_version} | run {doc.run_id}"]
-    grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    lines = [
+        f"treaty check: as of {doc.as_of.isoformat()} | {doc.treaty or ''} | engine {doc.engine_version} | run {doc.run_id}"
+    ]
+    grouped: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     for f in doc.findings:
         grouped[f.party][f.commitment].append(f)
     for party in sorted(grouped):

@@ -18,9 +18,13 @@ def _items(bundle: Bundle) -> list[ReportItem]:
     return [(lr.report, lr.record_hashes, lr.path) for lr in bundle.reports]
 
 
-def _worker(args: tuple[TreatyState, dict[str, Commitment], list[ReportItem], date, list[str], list[str]]) -> list[Finding]:
+def _worker(
+    args: tuple[TreatyState, dict[str, Commitment], list[ReportItem], date, list[str], list[str]],
+) -> list[Finding]:
     treaty, commitments, items, as_of, parties, only = args
-    return evaluate_reports(treaty, commitments, items, as_of, parties=parties, only_commitments=only or None)
+    return evaluate_reports(
+        treaty, commitments, items, as_of, parties=parties, only_commitments=only or None
+    )
 
 
 def evaluate_bundle(
@@ -39,7 +43,12 @@ def evaluate_bundle(
     codes = sorted(p.code for p in treaty.parties if not parties or p.code in parties)
     if jobs <= 1 or len(codes) <= 1:
         return evaluate_reports(
-            treaty, bundle.commitments, items, as_of, parties=codes, only_commitments=list(commitments) or None,
+            treaty,
+            bundle.commitments,
+            items,
+            as_of,
+            parties=codes,
+            only_commitments=list(commitments) or None,
             progress=progress,
         )
     import multiprocessing as mp
@@ -74,7 +83,9 @@ def run_check(
 ) -> FindingsDocument:
     """Evaluate and assemble the findings document (filters recorded in it)."""
     assert bundle.treaty is not None
-    findings = evaluate_bundle(bundle, as_of, parties=parties, commitments=commitments, jobs=jobs, progress=progress)
+    findings = evaluate_bundle(
+        bundle, as_of, parties=parties, commitments=commitments, jobs=jobs, progress=progress
+    )
     if statuses:
         findings = [f for f in findings if f.status in statuses]
     filters = {"party": list(parties), "commitment": list(commitments), "status": list(statuses)}

@@ -147,8 +147,10 @@ def scaffold_commitment(cid: str, *, title: str | None = None, category: str | N
         ValueError: the id does not have the form of a commitment id, or the category is unknown.
     """
     if not valid_id(cid):
-        raise ValueError(f"{cid!r} is not a commitment id: write letters, a hyphen and a number, "
-                         "e.g. CB-6 or TR-12a")
+        raise ValueError(
+            f"{cid!r} is not a commitment id: write letters, a hyphen and a number, "
+            "e.g. CB-6 or TR-12a"
+        )
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"category {category!r} is not one of: {', '.join(CATEGORIES)}")
     safe_title = (title or f"{TODO}: a short title").replace("\\", "\\\\").replace('"', '\\"')

@@ -53,8 +53,7 @@ ChangeKind = Literal["new_breach", "resolved_breach", "status_change", "flags_ch
 
 
 def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -65,8 +64,10 @@ def _content(c: Commitment) -> Any:
 def commitment_key(cid: str, commitments: Mapping[str, Commitment]) -> str:
     """Digest of everything the findings of ``cid`` depend on within one commitment set."""
     c = commitments[cid]
-    refs = {ref: (_content(commitments[ref]) if ref in commitments else None)
-            for ref in c.verification.evidence_from}
+    refs = {
+        ref: (_content(commitments[ref]) if ref in commitments else None)
+        for ref in c.verification.evidence_from
+    }
     return _digest({"commitment": _content(c), "evidence_from": refs})
 
 
@@ -101,8 +102,11 @@ class WhatIf:
         self.treaty = treaty
         self.as_of = as_of
         wanted = set(parties)
-        self.parties = [p for p in sorted(treaty.parties, key=lambda p: p.code)
-                        if not wanted or p.code in wanted]
+        self.parties = [
+            p
+            for p in sorted(treaty.parties, key=lambda p: p.code)
+            if not wanted or p.code in wanted
+        ]
         cutoff = epoch_seconds(end_of_day(as_of))
         self._occurrences: dict[str, list[Occurrence]] = defaultdict(list)
         for rep, hashes, path in reports:
@@ -110,7 +114,8 @@ class WhatIf:
                 continue  # submitted after the as-of date: not known then (docs/rules.md 1)
             for rec in rep.records:
                 self._occurrences[rep.subject_party].append(
-                    Occurrence(rep, rec, hashes.get(rec.id, ""), path))
+                    Occurrence(rep, rec, hashes.get(rec.id, ""), path)
+                )
         self._merged: dict[str, list[MergedRecord]] = {}
         self._cache: dict[str, list[Finding]] = {}
         self.stats = Stats()
@@ -122,8 +127,9 @@ class WhatIf:
     def merged(self, party: str) -> list[MergedRecord]:
         """The party's records merged into versions, computed once."""
         if party not in self._merged:
-            self._merged[party] = merge_records(self._occurrences.get(party, []),
-                                                self.treaty.settling_evidence)
+            self._merged[party] = merge_records(
+                self._occurrences.get(party, []), self.treaty.settling_evidence
+            )
             self.stats.merges += 1
         return self._merged[party]
 
@@ -150,8 +156,12 @@ class WhatIf:
             # restricted to `need` compiles their periodic rules apart and never builds facts
             # of their record kinds, so their submissions would look missing. Their findings
             # are not kept: every such commitment is already cached (else it would be in need).
-            refs = [r for cid in need for r in commitments[cid].verification.evidence_from
-                    if r in commitments and r not in need]
+            refs = [
+                r
+                for cid in need
+                for r in commitments[cid].verification.evidence_from
+                if r in commitments and r not in need
+            ]
             run_ids = need + list(dict.fromkeys(refs))
             treaty = self.treaty.model_copy(update={"commitments": ids})
             ev = Evaluator(treaty, commitments, self.as_of, only_commitments=run_ids)
@@ -294,8 +304,9 @@ class WhatIfResult:
     draft_evaluated: list[str]
 
 
-def changed_commitments(base: Mapping[str, Commitment], draft: Mapping[str, Commitment]
-                        ) -> list[str]:
+def changed_commitments(
+    base: Mapping[str, Commitment], draft: Mapping[str, Commitment]
+) -> list[str]:
     """Ids added, removed or with different content."""
     out = []
     for cid in sorted(set(base) | set(draft)):
@@ -317,8 +328,18 @@ def run_whatif(
     base_evaluated = engine.last_evaluated
     after = engine.evaluate(draft)
     changes, unchanged = compare(before, after)
-    return WhatIfResult(engine.as_of, base_label, draft_label, before, after, changes, unchanged,
-                        changed_commitments(base, draft), base_evaluated, engine.last_evaluated)
+    return WhatIfResult(
+        engine.as_of,
+        base_label,
+        draft_label,
+        before,
+        after,
+        changes,
+        unchanged,
+        changed_commitments(base, draft),
+        base_evaluated,
+        engine.last_evaluated,
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -360,8 +381,10 @@ def parse_setting(text: str) -> Setting:
     target, eq, values = text.partition("=")
     cid, dot, param = target.strip().partition(".")
     if not eq or not dot or not cid or not param or not values.strip():
-        raise ValueError(f"--set {text!r}: write COMMITMENT.PARAMETER=VALUE[,VALUE...], "
-                         "e.g. CB-2.notice_days=30,42,60")
+        raise ValueError(
+            f"--set {text!r}: write COMMITMENT.PARAMETER=VALUE[,VALUE...], "
+            "e.g. CB-2.notice_days=30,42,60"
+        )
     vals = tuple(parse_value(v) for v in values.split(",") if v.strip())
     return Setting(cid, param, vals)
 
@@ -388,13 +411,15 @@ def with_parameter(c: Commitment, name: str, value: ParamValue) -> Commitment:
         raise ValueError(f"{c.id} has no parameter {name!r} (its parameters: {known})")
     old = p.value if p.value is not None else p.versions[0].value
     if not _same_type(old, value):
-        raise ValueError(f"{c.id}.{name} is {type(old).__name__} ({old!r}); "
-                         f"{value!r} is not of that kind")
+        raise ValueError(
+            f"{c.id}.{name} is {type(old).__name__} ({old!r}); {value!r} is not of that kind"
+        )
     if p.value is not None:
         new_p = p.model_copy(update={"value": value})
     else:
-        new_p = p.model_copy(update={"versions": [v.model_copy(update={"value": value})
-                                                  for v in p.versions]})
+        new_p = p.model_copy(
+            update={"versions": [v.model_copy(update={"value": value}) for v in p.versions]}
+        )
     params: dict[str, Parameter] = dict(c.parameters)
     params[name] = Parameter.model_validate(new_p.model_dump(mode="json"))
     return c.model_copy(update={"parameters": params})
@@ -417,8 +442,9 @@ class SweepResult:
     stats: Stats
 
 
-def sweep_variants(base: Mapping[str, Commitment], settings: Sequence[Setting],
-                   limit: int = 500) -> list[tuple[dict[str, ParamValue], dict[str, Commitment]]]:
+def sweep_variants(
+    base: Mapping[str, Commitment], settings: Sequence[Setting], limit: int = 500
+) -> list[tuple[dict[str, ParamValue], dict[str, Commitment]]]:
     """Every combination of the settings' values applied to ``base`` (raises ValueError)."""
     for s in settings:
         if s.commitment not in base:
@@ -427,8 +453,9 @@ def sweep_variants(base: Mapping[str, Commitment], settings: Sequence[Setting],
     for s in settings:
         total *= len(s.values)
     if total > limit:
-        raise ValueError(f"--set gives {total} combinations, more than {limit}: sweep fewer "
-                         "values at a time")
+        raise ValueError(
+            f"--set gives {total} combinations, more than {limit}: sweep fewer values at a time"
+        )
     combos: list[list[tuple[Setting, ParamValue]]] = [[]]
     for s in settings:
         combos = [c + [(s, v)] for c in combos for v in s.values]
@@ -441,8 +468,9 @@ def sweep_variants(base: Mapping[str, Commitment], settings: Sequence[Setting],
     return out
 
 
-def run_sweep(engine: WhatIf, base: Mapping[str, Commitment], settings: Sequence[Setting]
-              ) -> SweepResult:
+def run_sweep(
+    engine: WhatIf, base: Mapping[str, Commitment], settings: Sequence[Setting]
+) -> SweepResult:
     """Status counts for the base and for every combination of values."""
     variants = sweep_variants(base, settings)
     base_counts = status_counts(engine.evaluate(base))
@@ -504,8 +532,11 @@ def summary_line(result: WhatIfResult) -> str:
     )
 
 
-def render_text(result: WhatIfResult, titles: Mapping[str, str] | None = None,
-                names: Mapping[str, str] | None = None) -> str:
+def render_text(
+    result: WhatIfResult,
+    titles: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> str:
     titles = titles or {}
     names = names or {}
     lines = [
@@ -521,12 +552,15 @@ def render_text(result: WhatIfResult, titles: Mapping[str, str] | None = None,
         lines.append(f"{party}  {names.get(party, '')}".rstrip())
         for cid in sorted(grouped[party]):
             lines.append(f"  {cid}  {titles.get(cid, '')}".rstrip())
-            items = sorted(grouped[party][cid], key=lambda c: (order.index(c.kind),
-                                                               c.subject or ""))
+            items = sorted(
+                grouped[party][cid], key=lambda c: (order.index(c.kind), c.subject or "")
+            )
             for ch in items:
                 subject = ch.subject or "(commitment as a whole)"
-                lines.append(f"    {_KIND_TEXT[ch.kind]:<16} {subject}: {_side(ch.before)} -> "
-                             f"{_side(ch.after)}")
+                lines.append(
+                    f"    {_KIND_TEXT[ch.kind]:<16} {subject}: {_side(ch.before)} -> "
+                    f"{_side(ch.after)}"
+                )
                 if ch.after is not None:
                     lines.append(f"        now: {ch.after.explanation.summary}")
                     if ch.after.explanation.counterfactual:
@@ -548,8 +582,10 @@ def render_json(result: WhatIfResult) -> str:
         "base": {"label": result.base_label, "summary": status_counts(result.base)},
         "draft": {"label": result.draft_label, "summary": status_counts(result.draft)},
         "changed_commitments": result.changed_commitments,
-        "evaluated": {"base": sorted(result.base_evaluated),
-                      "draft": sorted(result.draft_evaluated)},
+        "evaluated": {
+            "base": sorted(result.base_evaluated),
+            "draft": sorted(result.draft_evaluated),
+        },
         "summary": {**change_counts(result.changes), "unchanged": result.unchanged},
         "changes": [c.as_dict() for c in result.changes],
     }
@@ -562,8 +598,9 @@ def render_sweep_text(result: SweepResult) -> str:
     width = max([len(r.label) for r in result.rows] + [len("base"), 10])
     head = f"{'value':<{width}}  " + "  ".join(f"{s:>14}" for s in STATUSES)
     lines.append(head)
-    lines.append(f"{'base':<{width}}  " + "  ".join(f"{result.base_counts[s]:>14}"
-                                                   for s in STATUSES))
+    lines.append(
+        f"{'base':<{width}}  " + "  ".join(f"{result.base_counts[s]:>14}" for s in STATUSES)
+    )
     for r in result.rows:
         cells = []
         for s in STATUSES:
@@ -585,16 +622,18 @@ def render_sweep_json(result: SweepResult) -> str:
     data = {
         "format": "treaty-engine.whatif-sweep/v1",
         "as_of": result.as_of.isoformat(),
-        "settings": [{"commitment": s.commitment, "parameter": s.parameter,
-                      "values": list(s.values)} for s in result.settings],
+        "settings": [
+            {"commitment": s.commitment, "parameter": s.parameter, "values": list(s.values)}
+            for s in result.settings
+        ],
         "base": result.base_counts,
-        "rows": [{"values": r.values, "counts": r.counts, "current": r.is_base}
-                 for r in result.rows],
+        "rows": [
+            {"values": r.values, "counts": r.counts, "current": r.is_base} for r in result.rows
+        ],
         "evaluations": len(result.stats.evaluated),
         "reused": result.stats.reused,
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
 
 
 __all__ = [

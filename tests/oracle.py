@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from engine.commitment import Commitment, Parameter, Party, TreatyState
-from engine.conduct import Report
 from pydantic_core import PydanticUndefined
 
+from engine.commitment import Commitment, Parameter, Party, TreatyState
+from engine.conduct import Report
 from engine.rules import (
     AllOf,
     AnyOf,
@@ -1270,8 +1270,10 @@ def oracle_evaluate(
                         worse(by_subject[subject], vr) if subject in by_subject else vr
                     )
             periodic = [r for r in c.rules if isinstance(r, PeriodicRule)]
-            if not by_subject and periodic and all(
-                not (periodic_cycles(r, c, env, info) or []) for r in periodic
+            if (
+                not by_subject
+                and periodic
+                and all(not (periodic_cycles(r, c, env, info) or []) for r in periodic)
             ):
                 # docs/rules.md section 10: no report was ever owed (withdrawal before the
                 # first due date)

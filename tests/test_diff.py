@@ -34,8 +34,9 @@ def drafts(tmp_path: Path) -> tuple[Path, Path]:
             text = text.replace("in writing 42 days or more", "in writing 30 days or more")
             text = text.replace("    value: 42\n", "    value: 30\n")
         (new / f"clause-{i:02d}.yaml").write_text(text, encoding="utf-8")
-    res = runner.invoke(app, ["new", "commitment", "CB-9", "--title", "Hotline",
-                              "-o", str(new / "clause-99.yaml")])
+    res = runner.invoke(
+        app, ["new", "commitment", "CB-9", "--title", "Hotline", "-o", str(new / "clause-99.yaml")]
+    )
     assert res.exit_code == 0
     return old, new
 
@@ -43,8 +44,9 @@ def drafts(tmp_path: Path) -> tuple[Path, Path]:
 def test_matched_by_id_across_renumbered_files(drafts: tuple[Path, Path]) -> None:
     old, new = drafts
     a, b = load_paths([old]), load_paths([new])
-    result = diff_sets(a.commitments, b.commitments, old_paths=a.commitment_paths,
-                       new_paths=b.commitment_paths)
+    result = diff_sets(
+        a.commitments, b.commitments, old_paths=a.commitment_paths, new_paths=b.commitment_paths
+    )
     by_status: dict[str, list[str]] = {}
     for d in result.commitments:
         by_status.setdefault(d.status, []).append(d.id)
@@ -97,8 +99,14 @@ def test_rule_order_and_file_split_do_not_matter(tmp_path: Path) -> None:
     data = yaml.safe_load(src)
     data["rules"] = list(reversed(data["rules"]))
     (tmp_path / "all.yaml").write_text(
-        "\n---\n".join([yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
-                        (LIB / "CB-1.yaml").read_text(encoding="utf-8")]), encoding="utf-8")
+        "\n---\n".join(
+            [
+                yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                (LIB / "CB-1.yaml").read_text(encoding="utf-8"),
+            ]
+        ),
+        encoding="utf-8",
+    )
     a = load_paths([LIB / "CB-1.yaml", LIB / "CB-2.yaml"])
     b = load_paths([tmp_path / "all.yaml"])
     result = diff_sets(a.commitments, b.commitments)
@@ -110,8 +118,9 @@ def test_treaty_state_is_compared(tmp_path: Path) -> None:
     new = tmp_path / "new"
     shutil.copytree(LIB, new)
     t = new / "treaty.yaml"
-    t.write_text(t.read_text().replace("  - TR-4\n", "").replace('version: "2027.1"',
-                                                                   'version: "2027.2"'))
+    t.write_text(
+        t.read_text().replace("  - TR-4\n", "").replace('version: "2027.1"', 'version: "2027.2"')
+    )
     res = runner.invoke(app, ["diff", str(LIB), str(new)])
     assert res.exit_code == 1
     assert "treaty.version: 2027.1 -> 2027.2" in res.stdout

@@ -23,7 +23,10 @@ def _engine(bundle: Any) -> list[tuple[str, str, str | None, str, tuple[str, ...
 
 def _oracle(bundle: Any) -> list[tuple[str, str, str | None, str, tuple[str, ...]]]:
     treaty, commitments, reports, as_of = bundle
-    return sorted(oracle_evaluate(treaty, commitments, reports, as_of), key=lambda t: (t[0], t[1], t[2] or "", t[3], t[4]))
+    return sorted(
+        oracle_evaluate(treaty, commitments, reports, as_of),
+        key=lambda t: (t[0], t[1], t[2] or "", t[3], t[4]),
+    )
 
 
 def _key(rows: list[Any]) -> list[Any]:
@@ -34,7 +37,11 @@ def _settings(n: int) -> settings:
     return settings(
         max_examples=n,
         deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
         derandomize=True,
         database=None,
     )

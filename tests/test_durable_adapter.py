@@ -20,7 +20,15 @@ JOIN = {
     "j": {
         "all": [
             {"t": {"kind": "run"}},
-            {"f": {"$and": [{"kind": "notif"}, {"about": {"t": "_rid"}}, {"$lte": {"day": {"t": "due"}}}]}},
+            {
+                "f": {
+                    "$and": [
+                        {"kind": "notif"},
+                        {"about": {"t": "_rid"}},
+                        {"$lte": {"day": {"t": "due"}}},
+                    ]
+                }
+            },
         ],
         "run": "j",
     },
@@ -71,13 +79,24 @@ class TestMatching:
         m = DurableMatcher(JOIN)
         facts: list[dict[str, Any]] = [
             {"id": f"r{i}", "_rid": f"run{i}", "kind": "run", "due": 100.0} for i in range(30)
-        ] + [{"id": f"n{i}", "_rid": f"n{i}", "kind": "notif", "about": f"run{i % 30}", "day": 90.0 + i % 20} for i in range(60)]
+        ] + [
+            {
+                "id": f"n{i}",
+                "_rid": f"n{i}",
+                "kind": "notif",
+                "about": f"run{i % 30}",
+                "day": 90.0 + i % 20,
+            }
+            for i in range(60)
+        ]
         first = m.match(facts)
         shuffled = list(facts)
         random.Random(7).shuffle(shuffled)
 
         assert m.match(shuffled) == first
-        assert sum(1 for n, _ in first if n == "j") == sum(1 for f in facts if f["kind"] == "notif" and f["day"] <= 100)
+        assert sum(1 for n, _ in first if n == "j") == sum(
+            1 for f in facts if f["kind"] == "notif" and f["day"] <= 100
+        )
 
     def test_facts_are_retracted_after_each_match(self) -> None:
         """A second evaluation does not see the first one's facts (no cross-party joins)."""
@@ -93,7 +112,9 @@ class TestMatching:
         a, b = DurableMatcher(THRESHOLD), DurableMatcher(dict(THRESHOLD))
 
         assert a.name == b.name
-        assert a.match([{"id": "q", "kind": "run", "flop": 3e26}]) == b.match([{"id": "q", "kind": "run", "flop": 3e26}])
+        assert a.match([{"id": "q", "kind": "run", "flop": 3e26}]) == b.match(
+            [{"id": "q", "kind": "run", "flop": 3e26}]
+        )
 
     def test_many_facts_in_one_partition_lose_nothing(self) -> None:
         """20k distinct facts in one sid: every one fires (hash collisions are recovered)."""
@@ -111,7 +132,9 @@ class TestMatching:
 
 
 class TestSilentFailures:
-    def test_hash_collision_is_recovered_under_a_salted_id(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_hash_collision_is_recovered_under_a_salted_id(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """A MessageObservedException for a fact we know is unique is a 32-bit hash collision:
         the fact is re-asserted under a salted id and reported under its own id."""
         m = DurableMatcher(THRESHOLD)
@@ -126,12 +149,19 @@ class TestSilentFailures:
 
         monkeypatch.setattr(m._rs, "assert_fact", flaky)
 
-        fired = m.match([{"id": "victim", "kind": "run", "flop": 5e26}, {"id": "other", "kind": "run", "flop": 5e26}])
+        fired = m.match(
+            [
+                {"id": "victim", "kind": "run", "flop": 5e26},
+                {"id": "other", "kind": "run", "flop": 5e26},
+            ]
+        )
 
         assert ("big", {"m": "victim"}) in fired
         assert m.collisions == 1
 
-    def test_an_error_inside_an_action_is_raised_not_swallowed(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_an_error_inside_an_action_is_raised_not_swallowed(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         m = DurableMatcher(THRESHOLD)
         monkeypatch.setattr(_durable._host(), "sink", None)
         original = _durable._Host.get_action
@@ -144,7 +174,9 @@ class TestSilentFailures:
 
         # a fresh ruleset with a different digest so the failing action is bound
         monkeypatch.setattr(_durable._Host, "get_action", boom)
-        faulty = DurableMatcher({**THRESHOLD, "k_other": {"all": [{"m": {"kind": "other"}}], "run": "k_other"}})
+        faulty = DurableMatcher(
+            {**THRESHOLD, "k_other": {"all": [{"m": {"kind": "other"}}], "run": "k_other"}}
+        )
 
         with pytest.raises(EngineFault, match="bad action"):
             faulty.match([{"id": "x", "kind": "run", "flop": 5e26}])

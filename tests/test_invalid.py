@@ -17,8 +17,14 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "malformed_yaml.yaml": (["malformed YAML", ":4:"], []),
     "alias_bomb.yaml": (["alias", "--max-nodes"], []),
     "python_tag.yaml": (["tag", "not allowed", "remove the tag"], []),
-    "unknown_field.yaml": (["unknown field 'compute_upper_flopz'", "/records/0/compute_upper_flopz", "spelling"], []),
-    "wrong_type.yaml": (["not of type number", "/records/0/compute_upper_flop", "write a number"], []),
+    "unknown_field.yaml": (
+        ["unknown field 'compute_upper_flopz'", "/records/0/compute_upper_flopz", "spelling"],
+        [],
+    ),
+    "wrong_type.yaml": (
+        ["not of type number", "/records/0/compute_upper_flop", "write a number"],
+        [],
+    ),
     "impossible_date.yaml": (["2027-02-30", "not a valid date", "YYYY-MM-DD"], []),
     "end_before_start.yaml": (["end is before its start", "swap"], []),
     "duplicate_id.yaml": (["run-1", "twice", "unique id"], []),

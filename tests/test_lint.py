@@ -52,8 +52,9 @@ def test_bundled_library_has_no_lint_errors() -> None:
 def test_bundled_library_cli_exit_zero() -> None:
     res = runner.invoke(app, ["lint", str(bundled_commitments_dir())])
     assert res.exit_code == 0, res.output
-    assert re.search(r"lint: 0 error\(s\), \d+ warning\(s\), \d+ info in \d+ commitment\(s\)",
-                     res.output)
+    assert re.search(
+        r"lint: 0 error\(s\), \d+ warning\(s\), \d+ info in \d+ commitment\(s\)", res.output
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -79,8 +80,9 @@ def test_every_check_has_a_fixture() -> None:
 def test_clean_baseline_has_no_findings(tmp_path: Path) -> None:
     # te202 without its one change is the clean baseline all single-file fixtures start from
     text = (FIXTURES / "te202_no_response_deadline.yaml").read_text()
-    clean = text.replace("  sanction_available: false", "  response_deadline_days: 30\n"
-                         "  sanction_available: false")
+    clean = text.replace(
+        "  sanction_available: false", "  response_deadline_days: 30\n  sanction_available: false"
+    )
     p = tmp_path / "XA-1.yaml"
     p.write_text(clean)
     assert [f.render() for f in lint_paths([p])] == []
@@ -149,11 +151,17 @@ def test_vacuity_on_whole_numbers_and_field_bounds(tmp_path: Path) -> None:
     for i, (replacement, vacuous) in enumerate(cases.items()):
         text = base.replace(where, replacement)
         if "oldest_pending" in replacement or "share_members" in replacement:
-            text = text.replace("kind: incident\n", "kind: arrangement\n").replace(
-                "kinds: [transfer, notification, incident]",
-                "kinds: [transfer, notification, arrangement]").replace(
-                "{field: cross_border, op: eq, value: true}",
-                "{field: exclusivity_clause, op: eq, value: true}")
+            text = (
+                text.replace("kind: incident\n", "kind: arrangement\n")
+                .replace(
+                    "kinds: [transfer, notification, incident]",
+                    "kinds: [transfer, notification, arrangement]",
+                )
+                .replace(
+                    "{field: cross_border, op: eq, value: true}",
+                    "{field: exclusivity_clause, op: eq, value: true}",
+                )
+            )
         p = tmp_path / f"case{i}.yaml"
         p.write_text(text)
         codes = _codes(p)
@@ -164,7 +172,8 @@ def test_vacuity_on_whole_numbers_and_field_bounds(tmp_path: Path) -> None:
 def test_pillars_and_undefined_in_force_only_for_a_given_treaty() -> None:
     fs = lint_paths([FIXTURES / "te601_missing_pillar"])
     assert [f.message for f in fs if f.code == "TE601"] == [
-        "the mission pillar 'transparency' has no commitment"]
+        "the mission pillar 'transparency' has no commitment"
+    ]
     # a single draft read against the bundled library never reports the library's treaty
     assert not {"TE601"} & _codes(FIXTURES / "te302_unused_definition.yaml")
 
@@ -178,15 +187,20 @@ def test_extra_vague_terms(tmp_path: Path) -> None:
 
 
 def test_text_heuristics() -> None:
-    figs = {(f.value, f.unit) for f in text_figures(
-        "notify 42 days or more before any run above 10^26 operations (10^23 if biological); "
-        "three inspections, 90 % of members, 1,700 H100e, not later than 15 December, CB-1")}
+    figs = {
+        (f.value, f.unit)
+        for f in text_figures(
+            "notify 42 days or more before any run above 10^26 operations (10^23 if biological); "
+            "three inspections, 90 % of members, 1,700 H100e, not later than 15 December, CB-1"
+        )
+    }
     assert (42.0, "days") in figs and (1e26, "operations") in figs and (1e23, None) in figs
     assert (3.0, None) in figs and (90.0, "%") in figs and (1700.0, "H100e") in figs
     assert not any(v in (15.0, 1.0) for v, _ in figs)  # no date, no id
     assert capitalised_terms(
         "Each Party shall refer it to the Conference of the Parties, or to a Great Power "
-        "and the Joint Compute Board under CB-1.") == ["Great Power", "Joint Compute Board"]
+        "and the Joint Compute Board under CB-1."
+    ) == ["Great Power", "Joint Compute Board"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -251,8 +265,9 @@ def test_json_format() -> None:
 
 
 def test_sarif_format() -> None:
-    res = runner.invoke(app, ["lint", str(FIXTURES / "te203_no_sanction.yaml"),
-                              "--format", "sarif"])
+    res = runner.invoke(
+        app, ["lint", str(FIXTURES / "te203_no_sanction.yaml"), "--format", "sarif"]
+    )
     assert res.exit_code == 0
     sarif = json.loads(res.stdout)
     assert sarif["version"] == "2.1.0"
@@ -269,7 +284,16 @@ def test_sarif_format() -> None:
 
 def test_output_file(tmp_path: Path) -> None:
     out = tmp_path / "lint.json"
-    res = runner.invoke(app, ["lint", str(FIXTURES / "te120_no_reporting_deadline.yaml"),
-                              "--format", "json", "-o", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "lint",
+            str(FIXTURES / "te120_no_reporting_deadline.yaml"),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0
     assert json.loads(out.read_text())["findings"][0]["code"] == "TE120"

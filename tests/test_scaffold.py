@@ -19,9 +19,22 @@ from engine.loader import load_paths, load_yaml_text
 from engine.scaffold import CATEGORIES, scaffold_commitment, todo_lines
 
 runner = CliRunner()
-SECTIONS = ("id", "title", "category", "modality", "severity", "text", "parameters",
-            "definitions", "applicability", "verification", "enforcement", "rules",
-            "machine_checkable", "notes")
+SECTIONS = (
+    "id",
+    "title",
+    "category",
+    "modality",
+    "severity",
+    "text",
+    "parameters",
+    "definitions",
+    "applicability",
+    "verification",
+    "enforcement",
+    "rules",
+    "machine_checkable",
+    "notes",
+)
 
 
 def _fill(value: Any) -> Any:
@@ -40,7 +53,8 @@ def _fill_text(text: str) -> str:
     data = _fill(load_yaml_text(text))
     data["text"][0]["text"] = (
         "Each Party shall notify all Parties of a hotline report within 14 days of becoming "
-        "aware of an incident.")
+        "aware of an incident."
+    )
     out = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     assert "TODO" not in out
     return out

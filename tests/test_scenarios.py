@@ -76,7 +76,11 @@ def run_scenario(data: dict[str, Any]) -> list[Finding]:
             "commitments": in_force,
             "parameters": params,
             "parties": data["parties"],
-            **({"settling_evidence": data["settling_evidence"]} if "settling_evidence" in data else {}),
+            **(
+                {"settling_evidence": data["settling_evidence"]}
+                if "settling_evidence" in data
+                else {}
+            ),
         }
     )
     reports = [Report.model_validate(r) for r in data.get("reports", [])]
@@ -110,9 +114,13 @@ def _check(path: Path, data: dict[str, Any]) -> None:
         key = (exp["party"], exp["commitment"], exp.get("subject"))
         assert key in got, f"{path.name}: no finding for {key}; findings: {sorted(got)}"
         f = got[key]
-        assert f.status == exp["status"], f"{path.name} {key}: {f.status} != {exp['status']}: {f.explanation.summary}"
+        assert f.status == exp["status"], (
+            f"{path.name} {key}: {f.status} != {exp['status']}: {f.explanation.summary}"
+        )
         if "flags" in exp:
-            assert sorted(f.flags) == sorted(exp["flags"]), f"{path.name} {key}: flags {f.flags}: {f.explanation.summary}"
+            assert sorted(f.flags) == sorted(exp["flags"]), (
+                f"{path.name} {key}: flags {f.flags}: {f.explanation.summary}"
+            )
         for word in exp.get("explanation_contains", []):
             assert word in f.explanation.summary + " " + (f.explanation.counterfactual or ""), (
                 f"{path.name} {key}: {word!r} not in {f.explanation.summary!r}"

@@ -21,7 +21,9 @@ def test_committed_schema_matches_the_models(document: str) -> None:
     """Drift check: regenerate with `treaty schema export` when this fails."""
     committed = (SCHEMAS / f"{document}.schema.json").read_text(encoding="utf-8")
 
-    assert committed == render(document), "schemas/ drifted from the models: run `treaty schema export`"
+    assert committed == render(document), (
+        "schemas/ drifted from the models: run `treaty schema export`"
+    )
 
 
 @pytest.mark.parametrize("document", DOCUMENT_TYPES)
@@ -75,5 +77,9 @@ def test_bundled_document_validates_against_its_schema(path: Path) -> None:
     else:
         docs = [d for d, _ in _yaml_documents(text, str(path), DEFAULT_LIMITS, want_lines=False)]
     for doc in docs:
-        schema = json.loads((SCHEMAS / f"{doc['document']}.schema.json").read_text(encoding="utf-8"))
-        jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+        schema = json.loads(
+            (SCHEMAS / f"{doc['document']}.schema.json").read_text(encoding="utf-8")
+        )
+        jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(
+            doc
+        )

@@ -42,16 +42,21 @@ def _run(run_id: str, start: str, notified: str, upper: float = 3.0e26) -> list[
 
 
 def _report(rid: str, party: str, records: list[str]) -> str:
-    return "\n".join([
-        "document: report",
-        f"id: {rid}",
-        "source: self",
-        f"subject_party: {party}",
-        "period: {start: 2028-01-01, end: 2028-12-31}",
-        "submitted_at: 2028-12-31T12:00:00Z",
-        "records:",
-        *records,
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "document: report",
+                f"id: {rid}",
+                "source: self",
+                f"subject_party: {party}",
+                "period: {start: 2028-01-01, end: 2028-12-31}",
+                "submitted_at: 2028-12-31T12:00:00Z",
+                "records:",
+                *records,
+            ]
+        )
+        + "\n"
+    )
 
 
 @pytest.fixture()
@@ -61,31 +66,55 @@ def reports(tmp_path: Path) -> Path:
     d.mkdir()
     treaty = (LIB / "treaty.yaml").read_text(encoding="utf-8")
     assert "\nparties: []" in treaty
-    treaty = treaty.replace("\nparties: []", "\nparties:\n"
-                            "  - {code: AAA, name: Atlantis, entry_into_force: 2027-01-01}\n"
-                            "  - {code: BBB, name: Borduria, entry_into_force: 2027-01-01}\n"
-                            "  - {code: CCC, name: Cascadia}\n"
-                            "  - {code: DDD, name: Dystopia, entry_into_force: 2028-06-01}\n")
+    treaty = treaty.replace(
+        "\nparties: []",
+        "\nparties:\n"
+        "  - {code: AAA, name: Atlantis, entry_into_force: 2027-01-01}\n"
+        "  - {code: BBB, name: Borduria, entry_into_force: 2027-01-01}\n"
+        "  - {code: CCC, name: Cascadia}\n"
+        "  - {code: DDD, name: Dystopia, entry_into_force: 2028-06-01}\n",
+    )
     (d / "treaty.yaml").write_text(treaty, encoding="utf-8")
-    (d / "aaa.yaml").write_text(_report("aaa-2028", "AAA", [
-        *_run("run-35", "2028-03-01", "2028-01-26"),   # 35 days before the start
-        *_run("run-50", "2028-06-01", "2028-04-12"),   # 50 days
-        *_run("run-20", "2028-09-01", "2028-08-12"),   # 20 days
-        "  - {kind: annual_exchange, id: ax-2028, valid_for_year: 2028, "
-        "submitted_at: 2027-12-10T10:00:00Z}",
-    ]), encoding="utf-8")
-    (d / "bbb.yaml").write_text(_report("bbb-2028", "BBB", [
-        *_run("run-38", "2028-05-10", "2028-04-02"),   # 38 days
-        *_run("run-44", "2028-07-20", "2028-06-06"),   # 44 days
-    ]), encoding="utf-8")
+    (d / "aaa.yaml").write_text(
+        _report(
+            "aaa-2028",
+            "AAA",
+            [
+                *_run("run-35", "2028-03-01", "2028-01-26"),  # 35 days before the start
+                *_run("run-50", "2028-06-01", "2028-04-12"),  # 50 days
+                *_run("run-20", "2028-09-01", "2028-08-12"),  # 20 days
+                "  - {kind: annual_exchange, id: ax-2028, valid_for_year: 2028, "
+                "submitted_at: 2027-12-10T10:00:00Z}",
+            ],
+        ),
+        encoding="utf-8",
+    )
+    (d / "bbb.yaml").write_text(
+        _report(
+            "bbb-2028",
+            "BBB",
+            [
+                *_run("run-38", "2028-05-10", "2028-04-02"),  # 38 days
+                *_run("run-44", "2028-07-20", "2028-06-06"),  # 44 days
+            ],
+        ),
+        encoding="utf-8",
+    )
     # DDD reports no training run, but every CB-1 exchange and CB-3 calendar it owed: its
     # party-level CB-2 finding rests on the periodic rules of CB-1 and CB-3 (evidence_from).
-    (d / "ddd.yaml").write_text(_report("ddd-2028", "DDD", [
-        "  - {kind: annual_exchange, id: ax-ddd-2029, valid_for_year: 2029, "
-        "submitted_at: 2028-12-01T10:00:00Z}",
-        "  - {kind: calendar, id: cal-ddd-2029, for_year: 2029, "
-        "submitted_at: 2028-11-01T10:00:00Z}",
-    ]), encoding="utf-8")
+    (d / "ddd.yaml").write_text(
+        _report(
+            "ddd-2028",
+            "DDD",
+            [
+                "  - {kind: annual_exchange, id: ax-ddd-2029, valid_for_year: 2029, "
+                "submitted_at: 2028-12-01T10:00:00Z}",
+                "  - {kind: calendar, id: cal-ddd-2029, for_year: 2029, "
+                "submitted_at: 2028-11-01T10:00:00Z}",
+            ],
+        ),
+        encoding="utf-8",
+    )
     return d
 
 
@@ -123,8 +152,21 @@ def _dependents(cid: str, commitments: dict[str, Commitment]) -> set[str]:
 def test_notice_period_30_days_flips_the_35_and_38_day_notifications(
     reports: Path, draft: Path
 ) -> None:
-    res = runner.invoke(app, ["whatif", "--base", str(LIB), "--draft", str(draft), str(reports),
-                              "--as-of", AS_OF.isoformat(), "--format", "json"])
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            "--base",
+            str(LIB),
+            "--draft",
+            str(draft),
+            str(reports),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     changes = {(c["party"], c["commitment"], c["subject"]): c for c in data["changes"]}
@@ -142,8 +184,19 @@ def test_notice_period_30_days_flips_the_35_and_38_day_notifications(
 
 
 def test_text_output_grouped_by_party_and_commitment(reports: Path, draft: Path) -> None:
-    res = runner.invoke(app, ["whatif", "--base", str(LIB), "--draft", str(draft), str(reports),
-                              "--as-of", AS_OF.isoformat()])
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            "--base",
+            str(LIB),
+            "--draft",
+            str(draft),
+            str(reports),
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+    )
     assert res.exit_code == 0, res.output
     lines = res.stdout.rstrip().splitlines()
     assert lines[0].startswith("treaty whatif: as of 2029-06-30")
@@ -156,11 +209,26 @@ def test_text_output_grouped_by_party_and_commitment(reports: Path, draft: Path)
 
 
 def test_the_other_direction_gives_new_breaches(reports: Path, draft: Path) -> None:
-    res = runner.invoke(app, ["whatif", "--base", str(draft), "--draft", str(LIB), str(reports),
-                              "--as-of", AS_OF.isoformat(), "--format", "json"])
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            "--base",
+            str(draft),
+            "--draft",
+            str(LIB),
+            str(reports),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "json",
+        ],
+    )
     data = json.loads(res.stdout)
     assert sorted((c["subject"], c["change"]) for c in data["changes"]) == [
-        ("run-35", "new_breach"), ("run-38", "new_breach")]
+        ("run-35", "new_breach"),
+        ("run-38", "new_breach"),
+    ]
 
 
 def test_cached_results_equal_a_full_evaluation(reports: Path) -> None:
@@ -199,8 +267,10 @@ def test_a_commitment_added_by_the_draft_is_evaluated(reports: Path) -> None:
     base = _library()
     new = base["CB-2"].model_copy(update={"id": "CB-9", "rules": []})
     data = new.model_dump(mode="json", by_alias=True)
-    data["rules"] = [dict(r, id=r["id"].replace("CB-2", "CB-9"))
-                     for r in base["CB-2"].model_dump(mode="json", by_alias=True)["rules"]]
+    data["rules"] = [
+        dict(r, id=r["id"].replace("CB-2", "CB-9"))
+        for r in base["CB-2"].model_dump(mode="json", by_alias=True)["rules"]
+    ]
     drafted = dict(base)
     drafted["CB-9"] = Commitment.model_validate(data)
     result = run_whatif(engine, base, drafted)
@@ -220,8 +290,19 @@ def test_compare_kinds() -> None:
 
 def test_sweep_counts_move_monotonically(reports: Path) -> None:
     values = [10, 20, 30, 36, 42, 45, 60, 90]
-    res = runner.invoke(app, ["whatif", "--set", "CB-2.notice_days=" + ",".join(map(str, values)),
-                              str(reports), "--as-of", AS_OF.isoformat(), "--format", "json"])
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            "--set",
+            "CB-2.notice_days=" + ",".join(map(str, values)),
+            str(reports),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     rows = data["rows"]
@@ -234,10 +315,10 @@ def test_sweep_counts_move_monotonically(reports: Path) -> None:
     assert len(totals) == 1
     # the notifications are 20, 35, 38, 44 and 50 days ahead: each threshold crossed adds one
     base = breaches[values.index(42)]
-    assert breaches[values.index(30)] == base - 2       # 35 and 38 now comply
-    assert breaches[values.index(45)] == base + 1       # 44 no longer does
-    assert breaches[values.index(60)] == base + 2       # nor 50
-    assert breaches[values.index(20)] == base - 3       # 20 days is enough for 20
+    assert breaches[values.index(30)] == base - 2  # 35 and 38 now comply
+    assert breaches[values.index(45)] == base + 1  # 44 no longer does
+    assert breaches[values.index(60)] == base + 2  # nor 50
+    assert breaches[values.index(20)] == base - 3  # 20 days is enough for 20
     (current,) = [r for r in rows if r["current"]]
     assert current["values"]["CB-2.notice_days"] == 42
     assert current["counts"] == data["base"]
@@ -247,8 +328,11 @@ def test_sweep_text_and_cache(reports: Path) -> None:
     engine, _, _ = _engine(reports)
     base = _library()
     result = run_sweep(engine, base, [parse_setting("CB-2.notice_days=30,42,60")])
-    assert [r.label for r in result.rows] == ["CB-2.notice_days=30", "CB-2.notice_days=42",
-                                              "CB-2.notice_days=60"]
+    assert [r.label for r in result.rows] == [
+        "CB-2.notice_days=30",
+        "CB-2.notice_days=42",
+        "CB-2.notice_days=60",
+    ]
     deps = _dependents("CB-2", base)
     # the base once in full, then only CB-2's dependents for 30 and 60 (42 is the base itself)
     assert len(engine.stats.evaluated) == len(base) + 2 * len(deps)
@@ -258,9 +342,12 @@ def test_sweep_replaces_every_version_of_a_versioned_parameter() -> None:
     cb2 = _library()["CB-2"]
     data = cb2.model_dump(mode="json", by_alias=True)
     data["parameters"]["notice_days"] = {
-        "unit": "days", "time_zone": "UTC",
-        "versions": [{"value": 42, "valid_to": "2028-06-01"},
-                     {"value": 45, "valid_from": "2028-06-01"}],
+        "unit": "days",
+        "time_zone": "UTC",
+        "versions": [
+            {"value": 42, "valid_to": "2028-06-01"},
+            {"value": 45, "valid_from": "2028-06-01"},
+        ],
     }
     versioned = Commitment.model_validate(data)
     changed = with_parameter(versioned, "notice_days", 30)
@@ -289,25 +376,30 @@ def test_parse_setting() -> None:
 
 def test_usage_errors(reports: Path, draft: Path) -> None:
     def code(*args: str) -> int:
-        return runner.invoke(app, ["whatif", *args, str(reports), "--as-of", "2029-06-30"]
-                             ).exit_code
+        return runner.invoke(
+            app, ["whatif", *args, str(reports), "--as-of", "2029-06-30"]
+        ).exit_code
 
-    assert code() == 2                                           # neither --draft nor --set
+    assert code() == 2  # neither --draft nor --set
     assert code("--draft", str(draft), "--set", "CB-2.notice_days=30") == 2
     assert code("--set", "CB-2.notice_days") == 2
     assert code("--set", "CB-2.nothing=3") == 2
     assert code("--set", "XX-9.notice_days=3") == 2
     assert code("--set", "CB-2.notice_days=soon") == 2
     assert code("--draft", str(reports / "missing")) == 2
-    res = runner.invoke(app, ["whatif", "--draft", str(draft), str(reports),
-                              str(LIB / "CB-2.yaml")])
+    res = runner.invoke(
+        app, ["whatif", "--draft", str(draft), str(reports), str(LIB / "CB-2.yaml")]
+    )
     assert res.exit_code == 2 and "--base or --draft" in res.output
 
 
 def test_draft_that_does_not_compile_is_invalid_input(reports: Path, draft: Path) -> None:
     p = draft / "CB-2.yaml"
-    p.write_text(p.read_text().replace("{field: compute_upper_flop, op: meets",
-                                       "{field: compute_flop, op: meets", 1))
+    p.write_text(
+        p.read_text().replace(
+            "{field: compute_upper_flop, op: meets", "{field: compute_flop, op: meets", 1
+        )
+    )
     res = runner.invoke(app, ["whatif", "--draft", str(draft), str(reports)])
     assert res.exit_code == 3
     assert "compute_flop" in res.output and "CB-2.yaml" in res.output
@@ -333,13 +425,27 @@ def test_examples_if_present(draft: Path) -> None:
             expected.add((f.party, f.subject))
     if not expected:
         pytest.skip("the examples hold no CB-2 notification 30 to 41 days ahead")
-    res = runner.invoke(app, ["whatif", "--draft", str(draft), str(EXAMPLES), "--as-of",
-                              AS_OF.isoformat(), "--format", "json"])
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            "--draft",
+            str(draft),
+            str(EXAMPLES),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["changed_commitments"] == ["CB-2"]
-    flips = {(c["party"], c["subject"]) for c in data["changes"]
-             if c["change"] == "resolved_breach" and c["after"]["status"] == "compliant"}
+    flips = {
+        (c["party"], c["subject"])
+        for c in data["changes"]
+        if c["change"] == "resolved_breach" and c["after"]["status"] == "compliant"
+    }
     assert flips == expected
     assert all(c["commitment"] == "CB-2" for c in data["changes"])
     assert data["summary"]["new_breach"] == 0

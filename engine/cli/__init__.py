@@ -29,7 +29,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """treaty-engine."""
 
@@ -47,11 +49,11 @@ for _optional in ("reports", "negotiate"):
 def _click_module() -> Any:
     """click, or the copy recent typer releases vendor."""
     try:
-        import click
+        import click  # type: ignore[import-not-found,unused-ignore]
 
         return click
     except ModuleNotFoundError:
-        from typer import _click  # type: ignore[attr-defined]
+        from typer import _click  # type: ignore[attr-defined,unused-ignore]
 
         return _click
 
@@ -86,5 +88,7 @@ def main() -> None:
         code = ExitCode.ENGINE_FAULT
         kind = "rules engine fault" if isinstance(exc, EngineFault) else "internal error"
         text = " ".join(str(exc).split()) or type(exc).__name__
-        sys.stderr.write(f"treaty: {kind}: {text} (please report this with the inputs that caused it)\n")
+        sys.stderr.write(
+            f"treaty: {kind}: {text} (please report this with the inputs that caused it)\n"
+        )
         sys.exit(code)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from engine.errors import InputError, Problem, UsageError
+from engine.errors import InputError, Problem
 from engine.exitcodes import ExitCode
 from engine.iofiles import write_atomic
 from engine.loader import (
@@ -26,16 +26,40 @@ from engine.loader import (
 
 T = TypeVar("T")
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Report files or folders (YAML, JSON, JSONL). A folder may hold the treaty-state file.", show_default=False)]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today, UTC).")]
-CommitmentsOpt = Annotated[Path | None, typer.Option("--commitments", help="Commitment library folder (default: the bundled library).")]
-PartyOpt = Annotated[list[str] | None, typer.Option("--party", help="Only these parties (repeatable).")]
-CommitmentOpt = Annotated[list[str] | None, typer.Option("--commitment", help="Only these commitments (repeatable).")]
-StatusOpt = Annotated[list[str] | None, typer.Option("--status", help="Only findings with these statuses (repeatable).")]
+PathsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Report files or folders (YAML, JSON, JSONL). A folder may hold the treaty-state file.",
+        show_default=False,
+    ),
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today, UTC).")
+]
+CommitmentsOpt = Annotated[
+    Path | None,
+    typer.Option("--commitments", help="Commitment library folder (default: the bundled library)."),
+]
+PartyOpt = Annotated[
+    list[str] | None, typer.Option("--party", help="Only these parties (repeatable).")
+]
+CommitmentOpt = Annotated[
+    list[str] | None, typer.Option("--commitment", help="Only these commitments (repeatable).")
+]
+StatusOpt = Annotated[
+    list[str] | None,
+    typer.Option("--status", help="Only findings with these statuses (repeatable)."),
+]
 MaxFileOpt = Annotated[float, typer.Option("--max-file-mb", help="Largest input file, MB.")]
-MaxDepthOpt = Annotated[int, typer.Option("--max-depth", help="Deepest nesting of an input document.")]
-MaxNodesOpt = Annotated[int, typer.Option("--max-nodes", help="Most values in one document after YAML alias expansion.")]
-MaxStringOpt = Annotated[int, typer.Option("--max-string", help="Longest string value, characters.")]
+MaxDepthOpt = Annotated[
+    int, typer.Option("--max-depth", help="Deepest nesting of an input document.")
+]
+MaxNodesOpt = Annotated[
+    int, typer.Option("--max-nodes", help="Most values in one document after YAML alias expansion.")
+]
+MaxStringOpt = Annotated[
+    int, typer.Option("--max-string", help="Longest string value, characters.")
+]
 MaxRecordsOpt = Annotated[int, typer.Option("--max-records", help="Most records in one report.")]
 
 STATUSES = ("breach", "gap", "compliant", "not_applicable")
@@ -43,7 +67,10 @@ STATUSES = ("breach", "gap", "compliant", "not_applicable")
 
 def fail_input(problems: Sequence[Problem], fmt: str = "text") -> NoReturn:
     if fmt == "json":
-        sys.stdout.write(json.dumps({"valid": False, "problems": [p.as_dict() for p in problems]}, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps({"valid": False, "problems": [p.as_dict() for p in problems]}, indent=2)
+            + "\n"
+        )
     else:
         for p in problems:
             sys.stderr.write(p.render() + "\n")
@@ -64,7 +91,9 @@ def parse_as_of(value: str | None) -> date:
         fail_usage(f"--as-of {value!r} is not a date: write YYYY-MM-DD")
 
 
-def limits_from(max_file_mb: float, max_depth: int, max_nodes: int, max_string: int, max_records: int) -> Limits:
+def limits_from(
+    max_file_mb: float, max_depth: int, max_nodes: int, max_string: int, max_records: int
+) -> Limits:
     return Limits(
         max_file_bytes=int(max_file_mb * 1024 * 1024),
         max_depth=max_depth,
@@ -104,7 +133,17 @@ def load_for_evaluation(paths: Sequence[Path], commitments: Path | None, limits:
     except InputError as exc:
         fail_input(exc.problems)
     if len(given.treaties) > 1:
-        fail_input([Problem(t[1], "a second treaty-state document among the inputs", f"pass only one (the first is {given.treaties[0][1]})", code="duplicate-treaty") for t in given.treaties[1:]])
+        fail_input(
+            [
+                Problem(
+                    t[1],
+                    "a second treaty-state document among the inputs",
+                    f"pass only one (the first is {given.treaties[0][1]})",
+                    code="duplicate-treaty",
+                )
+                for t in given.treaties[1:]
+            ]
+        )
     bundle = Bundle()
     bundle.commitments = dict(library.commitments)
     bundle.commitment_paths = dict(library.commitment_paths)
@@ -122,7 +161,9 @@ def load_for_evaluation(paths: Sequence[Path], commitments: Path | None, limits:
             )
         bundle.commitments[cid] = c
         bundle.commitment_paths[cid] = given.commitment_paths[cid]
-    bundle.treaty, bundle.treaty_path = (given.treaty, given.treaty_path) if given.treaty else (library.treaty, library.treaty_path)
+    bundle.treaty, bundle.treaty_path = (
+        (given.treaty, given.treaty_path) if given.treaty else (library.treaty, library.treaty_path)
+    )
     bundle.reports = given.reports
     bundle.inputs = library.inputs + given.inputs
     if problems:
@@ -134,11 +175,17 @@ def load_for_evaluation(paths: Sequence[Path], commitments: Path | None, limits:
         fail_input(exc.problems)
     assert bundle.treaty is not None
     if not bundle.treaty.parties:
-        fail_input([
-            Problem(bundle.treaty_path or "<treaty>", "the treaty state lists no parties",
+        fail_input(
+            [
+                Problem(
+                    bundle.treaty_path or "<treaty>",
+                    "the treaty state lists no parties",
                     "pass the treaty-state file that lists the parties and their entry into force",
-                    pointer="/parties", code="no-parties")
-        ])
+                    pointer="/parties",
+                    code="no-parties",
+                )
+            ]
+        )
     return bundle
 
 
@@ -152,7 +199,15 @@ def compile_check(bundle: Bundle) -> None:
         try:
             compile_program([c], bundle.treaty, date(2000, 1, 1))
         except CompileError as e:
-            problems.append(Problem(bundle.commitment_paths.get(cid, cid), f"rule {e.rule}: {e.message}", e.fix, pointer=e.pointer, code="rule"))
+            problems.append(
+                Problem(
+                    bundle.commitment_paths.get(cid, cid),
+                    f"rule {e.rule}: {e.message}",
+                    e.fix,
+                    pointer=e.pointer,
+                    code="rule",
+                )
+            )
     if problems:
         raise InputError(problems)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -71,10 +71,20 @@ def validate(
         fail_input(exc.problems, fmt)
     n = len(bundle.inputs)
     if fmt == "json":
-        sys.stdout.write(dumps({"valid": True, "documents": [i.model_dump() for i in bundle.inputs], "problems": []}))
+        sys.stdout.write(
+            dumps(
+                {
+                    "valid": True,
+                    "documents": [i.model_dump() for i in bundle.inputs],
+                    "problems": [],
+                }
+            )
+        )
     else:
-        sys.stdout.write(f"{n} file(s) valid: {len(bundle.commitments)} commitment(s), "
-                         f"{len(bundle.reports)} report(s), {'1 treaty state' if bundle.treaty else 'no treaty state'}\n")
+        sys.stdout.write(
+            f"{n} file(s) valid: {len(bundle.commitments)} commitment(s), "
+            f"{len(bundle.reports)} report(s), {'1 treaty state' if bundle.treaty else 'no treaty state'}\n"
+        )
 
 
 @app.command()
@@ -86,9 +96,20 @@ def check(
     commitment: CommitmentOpt = None,
     status: StatusOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.")] = None,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="breach (default) or gap: which status makes the exit code 1.")] = "breach",
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Evaluate parties in N processes (same output).")] = 1,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on", help="breach (default) or gap: which status makes the exit code 1."
+        ),
+    ] = "breach",
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Evaluate parties in N processes (same output)."),
+    ] = 1,
     max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
     max_depth: MaxDepthOpt = L.max_depth,
     max_nodes: MaxNodesOpt = L.max_nodes,
@@ -108,7 +129,9 @@ def check(
     day = parse_as_of(as_of)
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
     bundle = load_for_evaluation(paths, commitments, limits)
-    doc = run_check(bundle, day, parties=party or [], commitments=commitment or [], statuses=statuses, jobs=jobs)
+    doc = run_check(
+        bundle, day, parties=party or [], commitments=commitment or [], statuses=statuses, jobs=jobs
+    )
     if fmt == "json":
         from engine.render import render_json
 
@@ -132,7 +155,9 @@ app.add_typer(schema_app, name="schema")
 
 @schema_app.command("export")
 def schema_export(
-    directory: Annotated[Path, typer.Option("--dir", help="Folder to write the schemas to.")] = Path("schemas"),
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Folder to write the schemas to.")
+    ] = Path("schemas"),
 ) -> None:
     """Regenerate the JSON Schemas from the models (one file per document type)."""
     from engine.schema_export import export
@@ -142,7 +167,9 @@ def schema_export(
 
 
 @schema_app.command("show")
-def schema_show(document: Annotated[str, typer.Argument(help="commitment, treaty, report or findings.")]) -> None:
+def schema_show(
+    document: Annotated[str, typer.Argument(help="commitment, treaty, report or findings.")],
+) -> None:
     """Print the JSON Schema of one document type."""
     from engine.schema_export import DOCUMENT_TYPES, render
 
@@ -154,7 +181,7 @@ commitments_app = typer.Typer(help="Browse the commitment library.", no_args_is_
 app.add_typer(commitments_app, name="commitments")
 
 
-def _library(path: Path | None) -> dict:
+def _library(path: Path | None) -> dict[str, Any]:
     lib = path or bundled_commitments_dir()
     if not lib.exists():
         fail_usage(f"{lib}: no such folder")
@@ -180,8 +207,10 @@ def commitments_list(
         sys.stdout.write(dumps(items))
         return
     for it in items:
-        sys.stdout.write(f"{it['id']:<6} {it['category']:<20} {it['modality']:<11} {it['severity']:<8} "
-                         f"{it['rules']} rule(s)  {it['title']}\n")
+        sys.stdout.write(
+            f"{it['id']:<6} {it['category']:<20} {it['modality']:<11} {it['severity']:<8} "
+            f"{it['rules']} rule(s)  {it['title']}\n"
+        )
 
 
 @commitments_app.command("show")
@@ -199,7 +228,14 @@ def commitments_show(
     if c is None:
         fail_usage(f"no commitment {commitment_id!r}; see 'treaty commitments list'")
     if fmt == "json":
-        sys.stdout.write(json.dumps(c.model_dump(mode="json", by_alias=True, exclude_defaults=True), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                c.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
         return
     sys.stdout.write(describe_commitment(c))
 

@@ -58,8 +58,9 @@ def _load(path: Path, limits: Limits, what: str) -> Bundle:
         fail_input(exc.problems)
 
 
-def _compile_problems(commitments: Mapping[str, Commitment], paths: Mapping[str, str],
-                      treaty: TreatyState | None) -> list[Problem]:
+def _compile_problems(
+    commitments: Mapping[str, Commitment], paths: Mapping[str, str], treaty: TreatyState | None
+) -> list[Problem]:
     from engine.compiler import CompileError, compile_program
 
     problems = []
@@ -67,8 +68,15 @@ def _compile_problems(commitments: Mapping[str, Commitment], paths: Mapping[str,
         try:
             compile_program([commitments[cid]], treaty, date(2000, 1, 1))
         except CompileError as e:
-            problems.append(Problem(paths.get(cid, cid), f"rule {e.rule}: {e.message}", e.fix,
-                                    pointer=e.pointer, code="rule"))
+            problems.append(
+                Problem(
+                    paths.get(cid, cid),
+                    f"rule {e.rule}: {e.message}",
+                    e.fix,
+                    pointer=e.pointer,
+                    code="rule",
+                )
+            )
     return problems
 
 
@@ -78,24 +86,38 @@ def _compile_problems(commitments: Mapping[str, Commitment], paths: Mapping[str,
 
 @app.command()
 def lint(
-    paths: Annotated[list[Path], typer.Argument(
-        help="Commitment files or folders (a treaty-state document among them makes them the "
-             "whole treaty; otherwise the bundled library is the context).",
-        show_default=False)],
-    fmt: Annotated[str, typer.Option(
-        "--format", help="text, json or sarif (SARIF 2.1.0).")] = "text",
-    vague: Annotated[list[str] | None, typer.Option(
-        "--vague",
-        help="Another vague term to report (repeatable; adds to the treaty's vague_terms).",
-    )] = None,
-    library: Annotated[Path | None, typer.Option(
-        "--library",
-        help="Context library when no treaty document is given (default: the bundled one).",
-    )] = None,
-    fail_on: Annotated[str, typer.Option(
-        "--fail-on",
-        help="error (default) or warning: which severity makes the exit code 1.",
-    )] = "error",
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Commitment files or folders (a treaty-state document among them makes them the "
+            "whole treaty; otherwise the bundled library is the context).",
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", help="text, json or sarif (SARIF 2.1.0).")
+    ] = "text",
+    vague: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vague",
+            help="Another vague term to report (repeatable; adds to the treaty's vague_terms).",
+        ),
+    ] = None,
+    library: Annotated[
+        Path | None,
+        typer.Option(
+            "--library",
+            help="Context library when no treaty document is given (default: the bundled one).",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="error (default) or warning: which severity makes the exit code 1.",
+        ),
+    ] = "error",
     output: OutputOpt = None,
     max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
     max_depth: MaxDepthOpt = L.max_depth,
@@ -146,16 +168,30 @@ def lint(
 
 @app.command()
 def whatif(
-    paths: Annotated[list[Path], typer.Argument(
-        help="Report files or folders, with the treaty state that lists the parties.",
-        show_default=False)],
-    base: Annotated[Path | None, typer.Option(
-        "--base", help="Commitments now (folder or file; default: the bundled library).")] = None,
-    draft: Annotated[Path | None, typer.Option(
-        "--draft", help="Commitments as drafted (folder or file).")] = None,
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Sweep a parameter: COMMITMENT.PARAMETER=V1,V2,... (repeatable; "
-                      "several give every combination).")] = None,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Report files or folders, with the treaty state that lists the parties.",
+            show_default=False,
+        ),
+    ],
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base", help="Commitments now (folder or file; default: the bundled library)."
+        ),
+    ] = None,
+    draft: Annotated[
+        Path | None, typer.Option("--draft", help="Commitments as drafted (folder or file).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Sweep a parameter: COMMITMENT.PARAMETER=V1,V2,... (repeatable; "
+            "several give every combination).",
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
     party: PartyOpt = None,
     fmt: FormatOpt = "text",
@@ -197,21 +233,39 @@ def whatif(
         fail_input(exc.problems)
     if reports.commitments:
         cid = sorted(reports.commitments)[0]
-        fail_usage(f"{reports.commitment_paths[cid]}: commitment documents among the report paths; "
-                   "pass them with --base or --draft")
+        fail_usage(
+            f"{reports.commitment_paths[cid]}: commitment documents among the report paths; "
+            "pass them with --base or --draft"
+        )
     if len(reports.treaties) > 1:
-        fail_input([Problem(t[1], "a second treaty-state document among the inputs",
-                            f"pass only one (the first is {reports.treaties[0][1]})",
-                            code="duplicate-treaty") for t in reports.treaties[1:]])
+        fail_input(
+            [
+                Problem(
+                    t[1],
+                    "a second treaty-state document among the inputs",
+                    f"pass only one (the first is {reports.treaties[0][1]})",
+                    code="duplicate-treaty",
+                )
+                for t in reports.treaties[1:]
+            ]
+        )
     treaty = reports.treaty or base_b.treaty
     treaty_path = reports.treaty_path or base_b.treaty_path
     if treaty is None:
         treaty = load_paths([bundled_commitments_dir()], limits).treaty
     if treaty is None or not treaty.parties:
-        fail_input([Problem(treaty_path or "<treaty>", "the treaty state lists no parties",
-                            "pass the treaty-state file that lists the parties and their entry "
-                            "into force among the report paths", pointer="/parties",
-                            code="no-parties")])
+        fail_input(
+            [
+                Problem(
+                    treaty_path or "<treaty>",
+                    "the treaty state lists no parties",
+                    "pass the treaty-state file that lists the parties and their entry "
+                    "into force among the report paths",
+                    pointer="/parties",
+                    code="no-parties",
+                )
+            ]
+        )
     reports.treaty, reports.treaty_path = treaty, treaty_path
     known: dict[str, Commitment] = {}
     with contextlib.suppress(InputError, FileNotFoundError):
@@ -247,8 +301,13 @@ def whatif(
         write_output(text, output)
         raise typer.Exit(ExitCode.OK)
     assert draft_b is not None and draft is not None
-    result = W.run_whatif(engine, base_b.commitments, draft_b.commitments,
-                          base_label=str(base_dir), draft_label=str(draft))
+    result = W.run_whatif(
+        engine,
+        base_b.commitments,
+        draft_b.commitments,
+        base_label=str(base_dir),
+        draft_label=str(draft),
+    )
     if fmt == "json":
         text = W.render_json(result)
     else:
@@ -267,13 +326,22 @@ def whatif(
 
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="The earlier draft: a folder or file of commitments.",
-                                        show_default=False)],
-    new: Annotated[Path, typer.Argument(help="The later draft: a folder or file of commitments.",
-                                        show_default=False)],
+    old: Annotated[
+        Path,
+        typer.Argument(
+            help="The earlier draft: a folder or file of commitments.", show_default=False
+        ),
+    ],
+    new: Annotated[
+        Path,
+        typer.Argument(
+            help="The later draft: a folder or file of commitments.", show_default=False
+        ),
+    ],
     fmt: FormatOpt = "text",
-    show_all: Annotated[bool, typer.Option(
-        "--all", help="Also list unchanged commitments.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list unchanged commitments.")
+    ] = False,
     output: OutputOpt = None,
     max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
     max_depth: MaxDepthOpt = L.max_depth,
@@ -293,8 +361,14 @@ def diff(
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
     a = _load(old, limits, "OLD")
     b = _load(new, limits, "NEW")
-    result = D.diff_sets(a.commitments, b.commitments, old_paths=a.commitment_paths,
-                         new_paths=b.commitment_paths, old_treaty=a.treaty, new_treaty=b.treaty)
+    result = D.diff_sets(
+        a.commitments,
+        b.commitments,
+        old_paths=a.commitment_paths,
+        new_paths=b.commitment_paths,
+        old_treaty=a.treaty,
+        new_treaty=b.treaty,
+    )
     if fmt == "json":
         text = D.render_json(result, str(old), str(new))
     else:
@@ -313,15 +387,22 @@ app.add_typer(new_app, name="new")
 
 @new_app.command("commitment")
 def new_commitment(
-    commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Stable id, e.g. CB-6.",
-                                                 show_default=False)],
+    commitment_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Stable id, e.g. CB-6.", show_default=False)
+    ],
     title: Annotated[str | None, typer.Option("--title", help="Short title.")] = None,
-    category: Annotated[str | None, typer.Option(
-        "--category", help="Pillar: non_exclusivity, shared_standards, confidence_building, "
-                           "transparency, export, incident_response or general.")] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            help="Pillar: non_exclusivity, shared_standards, confidence_building, "
+            "transparency, export, incident_response or general.",
+        ),
+    ] = None,
     output: OutputOpt = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Overwrite --output if it exists.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite --output if it exists.")
+    ] = False,
 ) -> None:
     """Write a commitment scaffold with every section and a comment in each. Its TODO markers
     are what 'treaty lint' reports (TE900) until they are filled in."""
@@ -338,8 +419,9 @@ def new_commitment(
         sys.stdout.write(text)
         raise typer.Exit(ExitCode.OK)
     if output.is_dir():
-        fail_usage(f"{output} is a folder: give a file name, e.g. "
-                   f"{output / (commitment_id + '.yaml')}")
+        fail_usage(
+            f"{output} is a folder: give a file name, e.g. {output / (commitment_id + '.yaml')}"
+        )
     if output.exists() and not force:
         fail_usage(f"{output} exists: choose another file or pass --force to overwrite it")
     try:
