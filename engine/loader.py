@@ -934,7 +934,7 @@ def validate_document(doc: RawDocument) -> BaseModel:
             ]
         )
     kind = data.get("document")
-    if kind not in DOCUMENT_MODELS:
+    if not isinstance(kind, str) or kind not in DOCUMENT_MODELS:
         raise InputError(
             [
                 Problem(

@@ -22,10 +22,14 @@ JOIN = {
             {"t": {"kind": "run"}},
             {
                 "f": {
+                    # The shape the compiler emits: kind, then join equalities, then filters on the
+                    # fact itself. An ordered comparison between the two facts after the
+                    # equality would segfault durable_rules; a nested $and/$or before the
+                    # equality would silently drop it.
                     "$and": [
                         {"kind": "notif"},
                         {"about": {"t": "_rid"}},
-                        {"$lte": {"day": {"t": "due"}}},
+                        {"$lte": {"day": 100.0}},
                     ]
                 }
             },
@@ -195,3 +199,38 @@ class TestSilentFailures:
         DurableMatcher(THRESHOLD).match([{"id": "t", "kind": "run", "flop": 5e26}])
 
         assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+
+
+def test_join_equality_before_nested_filters_keeps_the_join() -> None:
+    """durable_rules silently drops a join equality placed after a nested $or (every pair then
+    fires); the compiler therefore emits equalities first. This pins the safe shape."""
+    safe = {
+        "j": {
+            "all": [
+                {"t": {"$and": [{"kind": "run"}, {"$or": [{"x": 1.0}, {"x": 2.0}]}]}},
+                {
+                    "f": {
+                        "$and": [
+                            {"kind": "notif"},
+                            {"about": {"t": "_rid"}},
+                            {"$or": [{"ch": "c"}, {"ch": "d"}]},
+                        ]
+                    }
+                },
+            ],
+            "run": "j",
+        },
+        "k_run": {"all": [{"m": {"kind": "run"}}], "run": "k_run"},
+        "k_notif": {"all": [{"m": {"kind": "notif"}}], "run": "k_notif"},
+    }
+    facts = [
+        {"id": "t1", "kind": "run", "_rid": "x1", "x": 1.0},
+        {"id": "t2", "kind": "run", "_rid": "x2", "x": 1.0},
+        {"id": "f1", "kind": "notif", "about": "x1", "ch": "c"},
+        {"id": "f2", "kind": "notif", "about": "x2", "ch": "c"},
+        {"id": "f3", "kind": "notif", "about": "zz", "ch": "c"},
+    ]
+
+    pairs = sorted((ids["t"], ids["f"]) for n, ids in DurableMatcher(safe).match(facts) if n == "j")
+
+    assert pairs == [("t1", "f1"), ("t2", "f2")]
