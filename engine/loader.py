@@ -325,6 +325,17 @@ def _yaml_to_python(
     def build_map(n: yaml.MappingNode, ptr: str, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k, v in n.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == "<<":
+                raise _Fail(
+                    Problem(
+                        file,
+                        "YAML merge keys ('<<') are not allowed",
+                        "write the keys out in full",
+                        line=k.start_mark.line + 1,
+                        pointer=ptr,
+                        code="yaml-merge",
+                    )
+                )
             if not isinstance(k, yaml.ScalarNode) or k.tag not in _ALLOWED_TAGS:
                 raise _Fail(
                     Problem(
@@ -337,6 +348,18 @@ def _yaml_to_python(
                     )
                 )
             key = str(k.value)
+            if len(key) > limits.max_string:
+                raise _Fail(
+                    Problem(
+                        file,
+                        f"a key of {len(key)} characters is longer than {limits.max_string}",
+                        f"shorten it or raise the limit with {Limits.OPTION['max_string']}",
+                        line=k.start_mark.line + 1,
+                        pointer=ptr,
+                        code="limit-string",
+                    ),
+                    limit=True,
+                )
             if key == "<<":
                 raise _Fail(
                     Problem(
@@ -502,6 +525,18 @@ def _check_json_value(value: Any, file: str, limits: Limits, line: int | None) -
             for k in v:
                 if not _encodable(k):
                     raise _Fail(_surrogate_problem(file, ptr, line))
+                if len(k) > limits.max_string:
+                    raise _Fail(
+                        Problem(
+                            file,
+                            f"a key of {len(k)} characters is longer than {limits.max_string}",
+                            f"shorten it or raise the limit with {Limits.OPTION['max_string']}",
+                            line=line,
+                            pointer=ptr,
+                            code="limit-string",
+                        ),
+                        limit=True,
+                    )
             stack.extend((x, depth + 1, f"{ptr}/{_ptr_escape(k)}") for k, x in v.items())
         elif isinstance(v, list):
             stack.extend((x, depth + 1, f"{ptr}/{i}") for i, x in enumerate(v))

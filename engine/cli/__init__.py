@@ -73,14 +73,18 @@ def main() -> None:
     except Exception as exc:  # click usage errors and anything unexpected
         click = _click_module()
 
-        if isinstance(exc, click.exceptions.UsageError):
+        exceptions = getattr(click, "exceptions", click)
+        usage_error = getattr(exceptions, "UsageError", ())
+        abort = getattr(exceptions, "Abort", getattr(click, "Abort", ()))
+        click_exception = getattr(exceptions, "ClickException", ())
+        if isinstance(exc, usage_error):
             msg = exc.format_message()
             cmd = exc.ctx.command_path if exc.ctx else "treaty"
             sys.stderr.write(f"{cmd}: {msg} (see '{cmd} --help')\n")
             sys.exit(ExitCode.USAGE)
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, abort):
             sys.exit(130)
-        if isinstance(exc, click.exceptions.ClickException):
+        if isinstance(exc, click_exception):
             sys.stderr.write(f"treaty: {exc.format_message()}\n")
             sys.exit(ExitCode.USAGE)
         from engine.errors import EngineFault

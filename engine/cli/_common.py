@@ -128,7 +128,8 @@ def load_for_evaluation(paths: Sequence[Path], commitments: Path | None, limits:
         fail_usage(f"--commitments {commitments}: no such folder")
     lib_dir = commitments or bundled_commitments_dir()
     try:
-        library = load_paths([lib_dir], limits)
+        # lowered limits apply to the user's files, not to the library shipped with the engine
+        library = load_paths([lib_dir], limits if commitments is not None else DEFAULT_LIMITS)
         given = load_paths(paths, limits)
     except InputError as exc:
         fail_input(exc.problems)

@@ -63,7 +63,7 @@ def validate(
     try:
         bundle = load_paths(paths, limits)
         known = dict(bundle.commitments)
-        for cid, c in load_paths([bundled_commitments_dir()], limits).commitments.items():
+        for cid, c in load_paths([bundled_commitments_dir()]).commitments.items():
             known.setdefault(cid, c)
         cross_check(bundle, known_commitments=known)
         compile_check(bundle)

@@ -252,7 +252,7 @@ def whatif(
     treaty = reports.treaty or base_b.treaty
     treaty_path = reports.treaty_path or base_b.treaty_path
     if treaty is None:
-        treaty = load_paths([bundled_commitments_dir()], limits).treaty
+        treaty = load_paths([bundled_commitments_dir()]).treaty
     if treaty is None or not treaty.parties:
         fail_input(
             [
@@ -269,7 +269,7 @@ def whatif(
     reports.treaty, reports.treaty_path = treaty, treaty_path
     known: dict[str, Commitment] = {}
     with contextlib.suppress(InputError, FileNotFoundError):
-        known.update(load_paths([bundled_commitments_dir()], limits).commitments)
+        known.update(load_paths([bundled_commitments_dir()]).commitments)
     known.update(base_b.commitments)
     if draft_b is not None:
         known.update(draft_b.commitments)
