@@ -144,7 +144,7 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
             latest[o.source_key] = o  # later submissions from the same source supersede
         sources = sorted(latest.values(), key=lambda o: (-o.rank, o.source_key))
         stated = {o.source_key: o.record.model_dump(exclude_unset=True) for o in sources}
-        kind = str(sources[0].record.kind)
+        kind = str(sources[0].record.model_dump(include={"kind"})["kind"])
         merged: dict[str, Any] = {}
         disputed: list[str] = []
         settled: list[str] = []
