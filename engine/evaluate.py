@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from engine import __version__
 from engine.commitment import Commitment, Party, TreatyState
@@ -127,6 +127,16 @@ class MergedRecord:
         ]
 
 
+def _reading(model: type[RecordBase], data: dict[str, Any]) -> RecordBase:
+    """One source's reading of a disputed record. Each source's report was valid on its own, but
+    a mix of two sources can break a cross-field check (lower bound of one, upper of the other):
+    the reading is still what that source claims, so it is built without re-validation."""
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return model.model_construct(_fields_set=set(data), **data)
+
+
 def _canon(v: Any) -> str:
     return json.dumps(v, sort_keys=True, default=str)
 
@@ -172,7 +182,7 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
         versions: list[Version] = []
         if not disputed:
             versions.append(
-                Version(model.model_validate(merged), [o.source_key for o in sources], 0)
+                Version(_reading(model, merged), [o.source_key for o in sources], 0)
             )
         else:
             seen: set[str] = set()
@@ -188,7 +198,7 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
                 if key in seen:
                     continue
                 seen.add(key)
-                versions.append(Version(model.model_validate(data), [o.source_key], len(versions)))
+                versions.append(Version(_reading(model, data), [o.source_key], len(versions)))
         out.append(MergedRecord(rid, kind, versions, sources, disputed, settled))
     return out
 
