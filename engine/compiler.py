@@ -152,6 +152,11 @@ class CompiledRule:
     fulfil_where: BoolTree | None = None
     deadlines: list[DeadlinePlan] = field(default_factory=list)
     uses_params_missing: set[str] = field(default_factory=set)
+    case_params: list[set[str]] = field(default_factory=list)
+    """For classify rules: the parameters each case's condition reads."""
+    where_params: set[str] = field(default_factory=set)
+    """Parameters the selector's condition reads: if one is not in force for a record, the
+    record cannot be ruled out, so it is judged gap(insufficient_detail)."""
 
 
 @dataclass
@@ -433,6 +438,24 @@ class _Compiler:
                 f"{pointer}/op", f"'{c.op}' on the list field {c.field!r}", "use contains"
             )
         refs: list[str] = []
+        if t in TEMPORAL and isinstance(c.value, FieldRef) and c.value.field not in ctx.derived:
+            other = ctx.ftype(c.value.field, vp)
+            if other in TEMPORAL and other != t:
+                # a timestamp compared with a date: both as UTC days (docs/rules.md section 3)
+                rhs_day = fact_name(c.value.field) + "__day"
+                f = fact_name(c.field) + "__day" if c.field not in ctx.derived else f
+                parts = [{"$ex": {f: 1}}, {"$ex": {rhs_day: 1}}]
+                op_ = {
+                    "eq": None,
+                    "ne": "$neq",
+                    "gt": "$gt",
+                    "ge": "$gte",
+                    "lt": "$lt",
+                    "le": "$lte",
+                }.get(op)
+                if op in ("eq", "ne", "gt", "ge", "lt", "le"):
+                    cmp_ = {f: {"$m": rhs_day}} if op_ is None else {op_: {f: {"$m": rhs_day}}}
+                    return self.atom(ctx, {"$and": parts + [cmp_]}, label)
         if t == "datetime" and _is_date_only(c.value, ctx, self):
             # a timestamp compared with a date is taken as its UTC day (docs/rules.md section 3)
             t, f = "date", f + "__day"
@@ -551,6 +574,7 @@ class _Compiler:
                     )
         where = self.cond(ctx, sel.where, f"{sel_ptr}/where") if sel.where is not None else None
         cr = CompiledRule(rule, commitment, primary, where, dict(rule.derive), derived, {})
+        cr.where_params = _params_in(sel.where)
         if isinstance(rule, ClassifyRule):
             names = {c.name for c in rule.counts}
             for j, cs in enumerate(rule.counts):
@@ -602,6 +626,7 @@ class _Compiler:
                 cr.counts.append(CountJoin(rname, cs.name, cs.kind, cw, cs.before))
             for j, case in enumerate(rule.cases):
                 cr.cases.append(self.cond(ctx, case.when, f"{base}/cases/{j}/when", names))
+                cr.case_params.append(_params_in(case.when))
         elif isinstance(rule, DeadlineRule):
             fptr = f"{base}/fulfil"
             self.check_kind(commitment, rule, rule.fulfil.kind, f"{fptr}/kind")
@@ -740,6 +765,20 @@ class _NoValue:
 
 
 _NO_VALUE = _NoValue()
+
+
+def _params_in(x: Any) -> set[str]:
+    """Names of the parameters a condition reads."""
+    out: set[str] = set()
+    if isinstance(x, ParamRef):
+        out.add(x.param)
+    elif isinstance(x, list | tuple):
+        for y in x:
+            out |= _params_in(y)
+    elif hasattr(x, "__pydantic_fields__"):
+        for name in type(x).model_fields:
+            out |= _params_in(getattr(x, name))
+    return out
 
 
 def _is_date_only(value: Any, ctx: _Ctx, comp: _Compiler) -> bool:

@@ -181,9 +181,7 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
         model = RECORD_MODELS[kind]
         versions: list[Version] = []
         if not disputed:
-            versions.append(
-                Version(_reading(model, merged), [o.source_key for o in sources], 0)
-            )
+            versions.append(Version(_reading(model, merged), [o.source_key for o in sources], 0))
         else:
             seen: set[str] = set()
             for o in sources:
@@ -396,6 +394,9 @@ class _PartyRun:
         self.atoms: dict[str, set[str]] = defaultdict(set)
         self.pairs: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.param_missing: dict[tuple[str, str], list[str]] = {}
+        """Per-fact parameters (read by conditions) not in force on the record's date."""
+        self.derive_missing: dict[tuple[str, str], list[str]] = {}
+        """Parameters ``derive`` needed that are not in force on the record's date."""
         self.dues: dict[tuple[str, str, int], Any] = {}
         self.derived: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -465,6 +466,9 @@ class _PartyRun:
             scope_values[name] = val
             _put(fact, cr.derived_fields[name], val)
         self.derived[(cr.rule.id, fid)] = derived
+        if missing:
+            self.derive_missing[(cr.rule.id, fid)] = sorted(set(missing))
+        missing = []
         for pname, fname in cr.param_fields.items():
             v = param(pname)
             if v is not None:
@@ -694,12 +698,28 @@ class _PartyRun:
         chosen: set[str] = set()
         for fid in self.facts_by_kind.get(cr.primary_kind, []):
             mr, v = self.fact_of[fid]
-            if self.truth(cr.where, fid):
+            if self.truth(cr.where, fid) or self._where_undecidable(cr, fid):
                 chosen.add(mr.id)
             elif not all_versions:
                 continue
             out.setdefault(mr.id, (mr, []))[1].append((v, fid))
         return [out[k] for k in sorted(out) if k in chosen]
+
+    def _missing_before_cases(self, cr: CompiledRule, fid: str) -> list[str]:
+        """Parameters not in force that stop the rule before its cases: those ``derive`` needs,
+        and for deadline rules those any condition reads (every deadline's ``when`` is read).
+        A classify rule checks its cases' parameters one case at a time (first match wins)."""
+        key = (cr.rule.id, fid)
+        names = list(self.derive_missing.get(key, ()))
+        if not isinstance(cr.rule, ClassifyRule):
+            names += self.param_missing.get(key, [])
+        else:
+            names += sorted(set(self.param_missing.get(key, ())) & cr.where_params)
+        return sorted(set(names))
+
+    def _where_undecidable(self, cr: CompiledRule, fid: str) -> bool:
+        """A parameter the selector reads is not in force for this record."""
+        return bool(set(self.param_missing.get((cr.rule.id, fid), ())) & cr.where_params)
 
     def run_rule(self, cr: CompiledRule) -> dict[str | None, list[Verdict]]:
         rule = cr.rule
@@ -712,7 +732,7 @@ class _PartyRun:
             verdicts = []
             for v, fid in versions:
                 na, transition, event = self.scope_verdict(cr, v, fid)
-                if not self.truth(cr.where, fid):
+                if not self.truth(cr.where, fid) and not self._where_undecidable(cr, fid):
                     verdict = Verdict(
                         "not_applicable",
                         set(),
@@ -721,8 +741,7 @@ class _PartyRun:
                     )
                 elif na is not None:
                     verdict = na
-                elif (cr.rule.id, fid) in self.param_missing:
-                    names = self.param_missing[(cr.rule.id, fid)]
+                elif names := self._missing_before_cases(cr, fid):
                     verdict = Verdict(
                         "gap",
                         {"insufficient_detail"},
@@ -879,7 +898,16 @@ class _PartyRun:
             shown[f"count {cj.name}"] = str(len(ids))
         outcome: Outcome = rule.otherwise
         tree: BoolTree | None = None
-        for case, tr in zip(rule.cases, cr.cases, strict=True):
+        missing_here = set(self.param_missing.get((rule.id, fid), ()))
+        for i, (case, tr) in enumerate(zip(rule.cases, cr.cases, strict=True)):
+            if missing_here & cr.case_params[i]:
+                names = ", ".join(sorted(missing_here & cr.case_params[i]))
+                return Verdict(
+                    "gap",
+                    {"insufficient_detail"},
+                    f"No value of {names} is in force on the record's date.",
+                    shown,
+                )
             if self.truth(tr, fid, counts):
                 outcome, tree = case, tr
                 break
