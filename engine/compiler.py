@@ -444,7 +444,7 @@ class _Compiler:
                 # a timestamp compared with a date: both as UTC days (docs/rules.md section 3)
                 rhs_day = fact_name(c.value.field) + "__day"
                 f = fact_name(c.field) + "__day" if c.field not in ctx.derived else f
-                parts = [{"$ex": {f: 1}}, {"$ex": {rhs_day: 1}}]
+                both: list[dict[str, Any]] = [{"$ex": {f: 1}}, {"$ex": {rhs_day: 1}}]
                 op_ = {
                     "eq": None,
                     "ne": "$neq",
@@ -455,7 +455,7 @@ class _Compiler:
                 }.get(op)
                 if op in ("eq", "ne", "gt", "ge", "lt", "le"):
                     cmp_ = {f: {"$m": rhs_day}} if op_ is None else {op_: {f: {"$m": rhs_day}}}
-                    return self.atom(ctx, {"$and": parts + [cmp_]}, label)
+                    return self.atom(ctx, {"$and": both + [cmp_]}, label)
         if t == "datetime" and _is_date_only(c.value, ctx, self):
             # a timestamp compared with a date is taken as its UTC day (docs/rules.md section 3)
             t, f = "date", f + "__day"
