@@ -1133,7 +1133,6 @@ class _PartyRun:
                 submitted[due].append(got is not None)
                 per_cycle[due].append(self._cycle_verdict(cr, rule, due, got, what))
         results: dict[str | None, list[Verdict]] = {}
-        listed_future = False
         for due in dues:
             verdicts = per_cycle[due]
             if not verdicts:  # no candidate at all: one reading with nothing submitted
@@ -1158,10 +1157,6 @@ class _PartyRun:
             else:
                 verdict = verdicts[0]
                 verdict.flags = set().union(*(v.flags for v in verdicts))
-            if "not_yet_due" in verdict.flags and verdict.status == "not_applicable":
-                if listed_future:
-                    continue
-                listed_future = True
             results[f"cycle:{due.isoformat()}"] = [self.corroborate(cr, verdict)]
         return results
 
