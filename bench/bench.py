@@ -850,8 +850,13 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_check(data: Path, jobs: int, out_file: Path) -> dict[str, float]:
-    """One end-to-end `treaty check` in a fresh process: wall seconds and peak memory."""
+def run_check(data: Path, jobs: int, out_file: Path) -> dict[str, Any]:
+    """One end-to-end `treaty check` in a fresh process: wall and CPU seconds, peak memory.
+
+    CPU seconds (user + system of the process and its workers, from ``wait4``) are less
+    sensitive than wall time to other work on a shared machine; the 1-minute load average
+    before and after each run is recorded for the same reason.
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -868,6 +873,7 @@ def run_check(data: Path, jobs: int, out_file: Path) -> dict[str, float]:
         str(jobs),
     ]
     peak_tree = 0
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stop = threading.Event()
@@ -889,11 +895,17 @@ def run_check(data: Path, jobs: int, out_file: Path) -> dict[str, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"treaty check failed with exit {proc.returncode}: {err.decode()[-2000:]}")
+    summary = [ln for ln in err.decode().splitlines() if ln.startswith("Summary:")]
     return {
         "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "maxrss_mb": usage.ru_maxrss / 1024,
         "tree_rss_mb": peak_tree / 1024,
         "exit": proc.returncode,
+        "load1_before": load_before,
+        "load1_after": os.getloadavg()[0],
+        "summary": summary[-1] if summary else "",
+        "output_mb": out_file.stat().st_size / 1048576,
     }
 
 
@@ -1026,7 +1038,14 @@ def machine() -> dict[str, Any]:
 
     import durable_rules_engine  # noqa: F401  (version is that of the pinned package)
 
+    try:
+        head = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        head = "unknown"
     return {
+        "commit": head,
         "cpu": model,
         "cores": os.cpu_count() or 0,
         "usable_cores": len(os.sched_getaffinity(0))
@@ -1091,6 +1110,10 @@ def fmt_table(res: dict[str, Any]) -> str:
         walls = ", ".join(f"{w:.1f}" for w in e["walls"])
         rows.append(f"| `treaty check --jobs {j}`: wall time | {e['wall_s']:.1f} s | {walls} |")
         rows.append(f"| `treaty check --jobs {j}`: throughput | {e['rps']:,.0f} records/s | |")
+        cpus = ", ".join(f"{c:.1f}" for c in e.get("cpus", []))
+        rows.append(
+            f"| `treaty check --jobs {j}`: CPU time (all processes) | {e['cpu_s']:.1f} s | {cpus} |"
+        )
         rows.append(
             f"| `treaty check --jobs {j}`: peak RSS, largest process | {e['maxrss_mb']:,.0f} MB | |"
         )
@@ -1194,8 +1217,10 @@ def main(argv: list[str] | None = None) -> int:
                     r = run_check(data, j, Path(tmp) / "findings.json")
                     runs.append(r)
                     print(
-                        f"e2e --jobs {j} run {k + 1}: {r['wall_s']:.1f} s, largest process "
-                        f"{r['maxrss_mb']:,.0f} MB, tree {r['tree_rss_mb']:,.0f} MB",
+                        f"e2e --jobs {j} run {k + 1}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s "
+                        f"CPU, largest process {r['maxrss_mb']:,.0f} MB, tree "
+                        f"{r['tree_rss_mb']:,.0f} MB, load {r['load1_before']:.1f}->"
+                        f"{r['load1_after']:.1f}; {r['summary']}",
                         flush=True,
                     )
                 wall = statistics.median(x["wall_s"] for x in runs)
@@ -1205,6 +1230,9 @@ def main(argv: list[str] | None = None) -> int:
                     "rps": counts["records"] / wall,
                     "maxrss_mb": max(x["maxrss_mb"] for x in runs),
                     "tree_rss_mb": max(x["tree_rss_mb"] for x in runs),
+                    "cpu_s": statistics.median(x["cpu_s"] for x in runs),
+                    "cpus": [x["cpu_s"] for x in runs],
+                    "runs": runs,
                 }
                 if "raw" in res:
                     e["ratio"] = e["rps"] / res["raw"]["raw_rps"]

@@ -109,10 +109,12 @@ class MergedRecord:
     occurrences: list[Occurrence]
     disputed: list[str]
     settled: list[str]
+    levels: list[str] = field(default_factory=list)
+    """Evidence levels of every report that carried the record, superseded ones included."""
 
     @property
     def self_only(self) -> bool:
-        return all(o.report.level == "self" for o in self.occurrences)
+        return all(level == "self" for level in self.levels)
 
     def evidence(self) -> list[Evidence]:
         return [
@@ -197,7 +199,11 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
                     continue
                 seen.add(key)
                 versions.append(Version(_reading(model, data), [o.source_key], len(versions)))
-        out.append(MergedRecord(rid, kind, versions, sources, disputed, settled))
+        out.append(
+            MergedRecord(
+                rid, kind, versions, sources, disputed, settled, [o.report.level for o in occs]
+            )
+        )
     return out
 
 

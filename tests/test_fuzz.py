@@ -938,8 +938,19 @@ def _report_yaml(value: str, field: str = "h100e") -> str:
         "._",  # the YAML 1.2 float resolver matches it; float('.') raises
         "1" + "0" * 5000,  # more digits than int() converts (ValueError)
         "0x" + "f" * 4000,  # same, in hex
+        "!!int ''",  # IndexError: the int constructor reads value[0] of an empty scalar
+        "!!float",  # IndexError, the same in the float constructor (empty plain scalar)
     ],
-    ids=["int-tag", "float-tag", "bool-tag", "dot-underscore", "5000-digit-int", "huge-hex"],
+    ids=[
+        "int-tag",
+        "float-tag",
+        "bool-tag",
+        "dot-underscore",
+        "5000-digit-int",
+        "huge-hex",
+        "empty-int-tag",
+        "empty-float-tag",
+    ],
 )
 def test_found_yaml_scalars_that_crash_the_constructor(value: str) -> None:
     assert check_text("r.yaml", _report_yaml(value)) == "invalid"
