@@ -295,7 +295,7 @@ def _yaml_to_python(
             )
         try:
             value = constructor.construct_object(n, deep=True)
-        except (ValueError, OverflowError, KeyError, TypeError, yaml.YAMLError) as exc:
+        except (ValueError, OverflowError, KeyError, TypeError, IndexError, yaml.YAMLError) as exc:
             raise _Fail(
                 Problem(
                     file,
