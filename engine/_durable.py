@@ -26,6 +26,9 @@ no truth maintenance (``none`` never retracts)      no negation is compiled; the
 a ruleset can never be registered twice             rulesets are named by the digest of their
                                                     definition and registered once per process
 at most 255 properties per message                  checked before asserting
+one fact never binds both patterns of a rule        the compiler lists joins whose sides share a
+                                                    kind; the evaluator adds each fact's pair
+                                                    with itself where the equalities hold
 =================================================  =============================================
 """
 

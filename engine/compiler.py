@@ -173,6 +173,9 @@ class Program:
     left_refs: dict[str, dict[str, str]] = field(default_factory=dict)
     """kind -> {fact field: "str" or "num"} referenced from the other side of a join. durable_rules
     raises error 311 (not a non-match) when such a field is absent, so facts carry a sentinel."""
+    join_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """join rule -> (left kind, right kind). durable_rules never binds one fact to both patterns
+    of a rule, so when the kinds are equal the evaluator adds the record's pair with itself."""
 
 
 def _sanitize(rule_id: str) -> str:
@@ -234,6 +237,7 @@ class _Compiler:
         self.definition: dict[str, dict[str, Any]] = {}
         self.kinds: set[str] = set()
         self.left_refs: dict[str, dict[str, str]] = {}
+        self.join_kinds: dict[str, tuple[str, str]] = {}
         self.join_checks: dict[str, list[tuple[str, str]]] = {}
 
     def left_ref(self, kind: str, fact_field: str, typ: str) -> None:
@@ -623,6 +627,7 @@ class _Compiler:
                     ],
                     "run": rname,
                 }
+                self.join_kinds[rname] = (primary, cs.kind)
                 cr.counts.append(CountJoin(rname, cs.name, cs.kind, cw, cs.before))
             for j, case in enumerate(rule.cases):
                 cr.cases.append(self.cond(ctx, case.when, f"{base}/cases/{j}/when", names))
@@ -680,6 +685,7 @@ class _Compiler:
                 "run": jname,
             }
             cr.join_rule = jname
+            self.join_kinds[jname] = (primary, rule.fulfil.kind)
             for k, dl in enumerate(rule.deadlines):
                 dptr = f"{base}/deadlines/{k}"
                 at = ctx.ftype(dl.anchor, f"{dptr}/anchor")
@@ -912,7 +918,14 @@ def compile_program(
         for i, r in enumerate(c.rules):
             rules.append(comp.rule(c, r, i, f"/rules/{i}"))
     return Program(
-        comp.definition, comp.atoms, rules, comp.kinds, as_of, comp.join_checks, comp.left_refs
+        comp.definition,
+        comp.atoms,
+        rules,
+        comp.kinds,
+        as_of,
+        comp.join_checks,
+        comp.left_refs,
+        comp.join_kinds,
     )
 
 

@@ -71,6 +71,14 @@ from engine.timeutil import (
 ABSENT_NUMBER = -1.0e15
 """Sentinel for a join field a fact does not have: below every real date, time or quantity."""
 
+
+def _is_absent(x: Any) -> bool:
+    """Is ``x`` the sentinel a fact carries for an absent join field?"""
+    if isinstance(x, str):
+        return x.startswith("\u0000absent:")
+    return isinstance(x, float) and x <= ABSENT_NUMBER
+
+
 # ------------------------------------------------------------------------------------------
 # Record versions
 
@@ -509,6 +517,20 @@ class _PartyRun:
                             f"{rf} != {lf}: a join equality was dropped"
                         )
                 self.pairs[rule_name][left].append(right)
+        # durable_rules never binds one fact to both patterns of a rule, so a record version is
+        # never joined with itself. Where both sides are of one kind, the self-pair is added
+        # when the join's equalities hold within the fact; each side's ``where`` is re-checked
+        # by the consumers (from the atoms durable_rules matched), as for every pair.
+        for rule_name, (left_kind, right_kind) in self.ev.program.join_kinds.items():
+            if left_kind != right_kind:
+                continue
+            for fid in self.facts_by_kind.get(left_kind, []):
+                fact = by_id[fid]
+                if all(
+                    rf in fact and not _is_absent(fact[rf]) and fact[rf] == fact.get(lf)
+                    for rf, lf in checks[rule_name]
+                ):
+                    self.pairs[rule_name][fid].append(fid)
 
     def truth(
         self, tree: BoolTree | None, fid: str, counts: Mapping[str, int] | None = None

@@ -234,3 +234,26 @@ def test_join_equality_before_nested_filters_keeps_the_join() -> None:
     pairs = sorted((ids["t"], ids["f"]) for n, ids in DurableMatcher(safe).match(facts) if n == "j")
 
     assert pairs == [("t1", "f1"), ("t2", "f2")]
+
+
+def test_one_fact_never_binds_both_patterns_of_a_rule() -> None:
+    """durable_rules never pairs a fact with itself, even when it satisfies both patterns; the
+    evaluator adds such self-pairs (a record counts itself, spec section 6). If a durable_rules
+    upgrade starts pairing a fact with itself, the evaluator would count it twice: this fails."""
+    rules = {
+        "c": {
+            "all": [
+                {"s": {"kind": "run"}},
+                {"c": {"$and": [{"kind": "run"}, {"party": {"s": "party"}}]}},
+            ],
+            "run": "c",
+        }
+    }
+    one = [{"id": "a", "kind": "run", "party": "P"}]
+    two = [*one, {"id": "b", "kind": "run", "party": "P"}]
+
+    assert DurableMatcher(rules).match(one) == []
+    assert sorted((i["s"], i["c"]) for _, i in DurableMatcher(rules).match(two)) == [
+        ("a", "b"),
+        ("b", "a"),
+    ]
