@@ -145,11 +145,11 @@ class TestSilentFailures:
         real = m._rs.assert_fact
         seen = {"n": 0}
 
-        def flaky(fact: dict[str, Any]) -> Any:
+        def flaky(fact: dict[str, Any], text: str | None = None) -> Any:
             if fact["id"] == "victim" and seen["n"] == 0:
                 seen["n"] += 1
                 raise durable_engine.MessageObservedException(fact)
-            return real(fact)
+            return real(fact, text)
 
         monkeypatch.setattr(m._rs, "assert_fact", flaky)
 
