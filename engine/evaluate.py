@@ -147,6 +147,9 @@ def _reading(model: type[RecordBase], data: dict[str, Any]) -> RecordBase:
         return model.model_construct(_fields_set=set(data), **data)
 
 
+_KIND_OF: dict[type[RecordBase], str] = {m: k for k, m in RECORD_MODELS.items()}
+
+
 def _canon(v: Any) -> str:
     return json.dumps(v, sort_keys=True, default=str)
 
@@ -163,6 +166,20 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
         for o in sorted(occs, key=lambda o: (to_utc(o.report.submitted_at), o.report.id)):
             latest[o.source_key] = o  # later submissions from the same source supersede
         sources = sorted(latest.values(), key=lambda o: (-o.rank, o.source_key))
+        if len(sources) == 1:  # one source: nothing to merge or dispute (most records)
+            rec = sources[0].record
+            out.append(
+                MergedRecord(
+                    rid,
+                    _KIND_OF[type(rec)],
+                    [Version(rec, [sources[0].source_key], 0)],
+                    sources,
+                    [],
+                    [],
+                    [o.report.level for o in occs],
+                )
+            )
+            continue
         stated = {o.source_key: o.record.model_dump(exclude_unset=True) for o in sources}
         kind = str(sources[0].record.model_dump(include={"kind"})["kind"])
         merged: dict[str, Any] = {}
@@ -1691,10 +1708,39 @@ def evaluate_reports(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Finding]:
     """Evaluate ``reports`` (each with its record hashes and path) and return sorted findings."""
-    ev = Evaluator(treaty, commitments, as_of, only_commitments=only_commitments)
     by_party: dict[str, list[tuple[Report, Mapping[str, str], str]]] = defaultdict(list)
     for item in reports:
         by_party[item[0].subject_party].append(item)
+    return evaluate_parties(
+        treaty,
+        commitments,
+        lambda code: by_party.get(code, []),
+        as_of,
+        parties=parties,
+        only_commitments=only_commitments,
+        progress=progress,
+    )
+
+
+def evaluate_parties(
+    treaty: TreatyState,
+    commitments: Mapping[str, Commitment],
+    reports_of: Callable[[str], Sequence[tuple[Report, Mapping[str, str], str]]],
+    as_of: date,
+    *,
+    parties: Sequence[str] | None = None,
+    only_commitments: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_party: Callable[[str, list[Finding]], None] | None = None,
+) -> list[Finding]:
+    """Evaluate party by party, asking ``reports_of(code)`` for each party's reports just before
+    its turn: nothing of one party is kept once the next begins (the rules engine's facts are
+    retracted after each party), so memory follows the largest party.
+
+    With ``on_party``, each party's sorted findings go to it as soon as they are made and are not
+    kept (the result is then empty); parties come in code order.
+    """
+    ev = Evaluator(treaty, commitments, as_of, only_commitments=only_commitments)
     wanted = set(parties) if parties else None
     plist = [
         p
@@ -1703,7 +1749,11 @@ def evaluate_reports(
     ]
     findings: list[Finding] = []
     for i, p in enumerate(plist):
-        findings.extend(ev.evaluate_party(p, by_party.get(p.code, [])))
+        mine = ev.evaluate_party(p, reports_of(p.code))
+        if on_party is not None:
+            on_party(p.code, sort_findings(mine))
+        else:
+            findings.extend(mine)
         if progress:
             progress(i + 1, len(plist))
     return sort_findings(findings)
