@@ -1013,3 +1013,24 @@ def test_no_finding_for_a_commitment_without_rules_even_for_an_unbound_party() -
     )  # GLN bound from 2029-09-01
     assert {f.party for f in findings} >= {"ARC", "GLN"}
     assert [f.party for f in findings if f.commitment == "GEN-1"] == []
+
+
+@short(300)
+@given(data=st.data())
+def test_fast_schema_check_is_never_laxer(data: st.DataObject) -> None:
+    """The jsonschema-rs yes/no check skips the detailed jsonschema pass only when it says valid,
+    so it must never accept what jsonschema rejects (mutations of the corpus, many invalid)."""
+    from engine.loader import _fast_validator, _iter_schema_errors
+
+    _name, doc = CORPUS[data.draw(st.integers(0, len(CORPUS) - 1))]
+    for _ in range(data.draw(st.integers(0, 3))):
+        doc = data.draw(mutate(doc))
+    kind = doc.get("document") if isinstance(doc, dict) else None
+    if kind not in ("report", "commitment", "treaty"):
+        kind = data.draw(st.sampled_from(["report", "commitment", "treaty"]))
+    try:
+        fast = _fast_validator(kind).is_valid(doc)
+    except (ValueError, TypeError, OverflowError):
+        return  # the loader then takes the slow path
+    if fast:
+        assert list(_iter_schema_errors(doc, kind)) == []
