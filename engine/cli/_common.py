@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -118,10 +118,13 @@ class Inputs:
     library: Bundle
 
 
-def load_for_evaluation(paths: Sequence[Path], commitments: Path | None, limits: Limits) -> Bundle:
+def load_for_evaluation(
+    paths: Sequence[Path], commitments: Path | None, limits: Limits, *, stream: bool = False
+) -> Bundle:
     """Load the commitment library and the given paths into one validated bundle.
 
-    The treaty state comes from the paths if one is there, else from the library.
+    The treaty state comes from the paths if one is there, else from the library. With
+    ``stream``, JSONL reports are validated and left on disk (``Bundle.streamed``).
     """
     check_paths_exist(paths)
     if commitments is not None and not commitments.exists():
@@ -130,7 +133,7 @@ def load_for_evaluation(paths: Sequence[Path], commitments: Path | None, limits:
     try:
         # lowered limits apply to the user's files, not to the library shipped with the engine
         library = load_paths([lib_dir], limits if commitments is not None else DEFAULT_LIMITS)
-        given = load_paths(paths, limits)
+        given = load_paths(paths, limits, stream=stream)
     except InputError as exc:
         fail_input(exc.problems)
     if len(given.treaties) > 1:
@@ -166,6 +169,7 @@ def load_for_evaluation(paths: Sequence[Path], commitments: Path | None, limits:
         (given.treaty, given.treaty_path) if given.treaty else (library.treaty, library.treaty_path)
     )
     bundle.reports = given.reports
+    bundle.streamed = given.streamed
     bundle.inputs = library.inputs + given.inputs
     if problems:
         fail_input(problems)
@@ -213,9 +217,11 @@ def compile_check(bundle: Bundle) -> None:
         raise InputError(problems)
 
 
-def write_output(text: str, output: Path | None) -> None:
+def write_output(text: str | Iterable[str], output: Path | None) -> None:
+    """Write to ``output`` atomically, or to stdout; ``text`` may come in chunks."""
     if output is None:
-        sys.stdout.write(text)
+        for chunk in [text] if isinstance(text, str) else text:
+            sys.stdout.write(chunk)
     else:
         try:
             write_atomic(output, text)
@@ -237,3 +243,24 @@ def guarded(fn: Callable[..., T]) -> Callable[..., T]:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def validate_filters(
+    bundle: Bundle, parties: Sequence[str] | None, commitments: Sequence[str] | None
+) -> None:
+    """``--party`` and ``--commitment`` must name a party of the treaty and a commitment in
+    force: a typo would otherwise give an empty (or unfiltered) report that looks clean."""
+    assert bundle.treaty is not None
+    codes = {p.code for p in bundle.treaty.parties}
+    for code in parties or []:
+        if code not in codes:
+            fail_usage(
+                f"--party {code} is not a party of the treaty (parties: {', '.join(sorted(codes))})"
+            )
+    in_force = set(bundle.treaty.commitments)
+    for cid in commitments or []:
+        if cid not in in_force:
+            fail_usage(
+                f"--commitment {cid} is not in force in the treaty state "
+                f"(in force: {', '.join(sorted(in_force))})"
+            )

@@ -33,6 +33,7 @@ from engine.cli._common import (
     load_for_evaluation,
     parse_as_of,
     validate_choice,
+    validate_filters,
     write_output,
 )
 from engine.errors import InputError
@@ -121,29 +122,40 @@ def check(
     Exit codes: 0 no breach, 1 at least one breach (or gap with --fail-on gap), 2 usage error,
     3 invalid input, 4 rules-engine fault.
     """
-    from engine.run import run_check
+    import tempfile
+
+    from engine.render import json_stream, summary_line, text_head, text_tail
+    from engine.run import spool_check
 
     validate_choice([fmt], ("text", "json"), "--format")
     validate_choice([fail_on], ("breach", "gap"), "--fail-on")
     statuses = validate_choice(status, STATUSES, "--status")
     day = parse_as_of(as_of)
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
-    bundle = load_for_evaluation(paths, commitments, limits)
-    doc = run_check(
-        bundle, day, parties=party or [], commitments=commitment or [], statuses=statuses, jobs=jobs
-    )
-    if fmt == "json":
-        from engine.render import render_json
-
-        text = render_json(doc)
-    else:
-        from engine.render import render_text
-
-        text = render_text(doc, bundle.treaty, bundle.commitments)
-    write_output(text, output)
+    bundle = load_for_evaluation(paths, commitments, limits, stream=True)
+    validate_filters(bundle, party, commitment)
+    # Findings are rendered party by party into a spool folder and streamed out at the end, so
+    # neither the reports nor the findings of a large archive are ever all in memory.
+    with tempfile.TemporaryDirectory(prefix="treaty-check-") as spool:
+        try:
+            sp = spool_check(
+                bundle,
+                day,
+                Path(spool),
+                fmt=fmt,
+                parties=party or [],
+                commitments=commitment or [],
+                statuses=statuses,
+                jobs=jobs,
+            )
+        except InputError as exc:  # a streamed report found wrong when read back
+            fail_input(exc.problems)
+        doc = sp.head
+        if fmt == "json":
+            write_output(json_stream(doc, sp.chunks()), output)
+        else:
+            write_output([text_head(doc), *sp.chunks(), text_tail(doc)], output)
     if output is not None:
-        from engine.render import summary_line
-
         sys.stderr.write(summary_line(doc) + f" -> {output}\n")
     failing = doc.summary.breach + (doc.summary.gap if fail_on == "gap" else 0)
     raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.OK)

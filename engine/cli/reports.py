@@ -32,6 +32,7 @@ from engine.cli._common import (
     load_for_evaluation,
     parse_as_of,
     validate_choice,
+    validate_filters,
     write_output,
 )
 from engine.errors import InputError, Problem
@@ -163,6 +164,7 @@ def report(
         except InputError as exc:
             fail_input(exc.problems)
     bundle = load_for_evaluation(paths, commitments, limits)
+    validate_filters(bundle, party, commitment)
     progress = Progress("treaty report", len(days))
     docs = []
     try:
