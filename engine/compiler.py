@@ -735,6 +735,22 @@ class _Compiler:
     def _check_arith(self, ctx: _Ctx, ar: Arith, pointer: str) -> None:
         if ar.op == "abs" and len(ar.args) != 1:
             raise ctx.err(pointer, "abs takes exactly one argument", "give one argument")
+        if ar.op == "count_distinct":
+            arg = ar.args[0]
+            if len(ar.args) != 1 or not isinstance(arg, FieldRef):
+                raise ctx.err(
+                    f"{pointer}/args",
+                    "count_distinct takes exactly one list field",
+                    "write args: [{field: LIST_FIELD}]",
+                )
+            t = ctx.ftype(arg.field, f"{pointer}/args/0")
+            if t != "list":
+                raise ctx.err(
+                    f"{pointer}/args/0",
+                    f"count_distinct counts the items of a list; {arg.field!r} is {t}",
+                    "name a list field, e.g. requested_by",
+                )
+            return
         for i, a in enumerate(ar.args):
             if isinstance(a, Arith):
                 self._check_arith(ctx, a, f"{pointer}/args/{i}")

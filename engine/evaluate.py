@@ -267,6 +267,10 @@ def arith_value(ar: Arith, values: Mapping[str, Any], param: Callable[[str], Any
         return next((a for a in args if a is not None), None)
     if any(a is None for a in args):
         return None
+    if ar.op == "count_distinct":
+        return float(len(set(args[0]))) if isinstance(args[0], list) else None
+    if any(isinstance(a, list) for a in args):
+        return None
     try:
         if ar.op == "add":
             return sum(args[1:], args[0])

@@ -1389,6 +1389,8 @@ def _arith(ar: Arith, values: Mapping[str, Any], param: Callable[[str], Any]) ->
             args.append(a)
     if ar.op == "coalesce":
         return next((x for x in args if x is not None), None)
+    if ar.op == "count_distinct":
+        return float(len(set(args[0]))) if isinstance(args[0], list | tuple) else None
     if any(x is None or isinstance(x, bool) or not isinstance(x, int | float) for x in args):
         return None
     if ar.op == "add":

@@ -478,6 +478,11 @@ def arith(a: Arith, rec: dict[str, Any], ctx: Ctx) -> Any:
         return ABSENT
     if any(v is ABSENT for v in vals):
         return ABSENT
+    if a.op == "count_distinct":
+        # docs/rules.md section 3: the number of distinct items of the one list field
+        if len(vals) != 1 or not isinstance(vals[0], list):
+            return ABSENT
+        return len({canon(x) for x in vals[0]})
     if a.op in ("min", "max"):
         best = vals[0]
         for v in vals[1:]:

@@ -442,6 +442,10 @@ def scope(draw: Any, kind: str) -> dict[str, Any] | None:
 @st.composite
 def derive(draw: Any, kind: str) -> dict[str, Any]:
     nums = fields_of(kind, ("num",))
+    lists = fields_of(kind, ("list",))
+    if lists and rarely(draw, 3):
+        # the number of distinct items of a list field (requested by two Parties or more)
+        return {"dv": {"op": "count_distinct", "args": [{"field": draw(st.sampled_from(lists))}]}}
     if not nums or draw(st.booleans()):
         return {}
     op = draw(st.sampled_from(["add", "sub", "mul", "div", "abs", "min", "max", "coalesce"]))
