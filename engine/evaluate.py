@@ -417,6 +417,12 @@ class _PartyRun:
         """Parameters ``derive`` needed that are not in force on the record's date."""
         self.dues: dict[tuple[str, str, int], Any] = {}
         self.derived: dict[tuple[str, str], dict[str, Any]] = {}
+        self.virtual_of: dict[str, dict[str, Any]] = {}
+        """Per fact: the virtual fields of its record (docs/rules.md section 3)."""
+
+    def virtual(self, mr: MergedRecord) -> dict[str, Any]:
+        """The fields every record has without a report stating them (``VIRTUAL_FIELDS``)."""
+        return {"party_entry_into_force": self.tl.eif}
 
     # -- facts ------------------------------------------------------------------------------
 
@@ -434,6 +440,8 @@ class _PartyRun:
                 fid = f"f{n}"
                 fact: dict[str, Any] = {"id": fid, "kind": mr.kind, "_rid": mr.id}
                 values = {name: getattr(v.record, name) for name in field_types(mr.kind)}
+                self.virtual_of[fid] = self.virtual(mr)
+                values.update(self.virtual_of[fid])
                 for name, value in values.items():
                     if name == "id":
                         continue
@@ -606,6 +614,8 @@ class _PartyRun:
             x = getattr(vals, name, None)
             if x is None:
                 x = self.derived.get((cr.rule.id, fid), {}).get(name)
+            if x is None:
+                x = self.virtual_of[fid].get(name)
             if isinstance(x, datetime):
                 return to_utc(x).date()
             return x if isinstance(x, date) else None
@@ -905,7 +915,11 @@ class _PartyRun:
     def classify(
         self, cr: CompiledRule, rule: ClassifyRule, mr: MergedRecord, v: Version, fid: str
     ) -> Verdict:
-        values = {**v.record.model_dump(), **self.derived.get((rule.id, fid), {})}
+        values = {
+            **v.record.model_dump(),
+            **self.virtual_of[fid],
+            **self.derived.get((rule.id, fid), {}),
+        }
         shown = {"_sources": ", ".join(v.sources)}
         absent = [r for r in rule.requires if values.get(r) in (None, [])]
         if absent:
@@ -973,7 +987,11 @@ class _PartyRun:
                 undetermined.append(dl.anchor)
                 continue
             applicable.append((k, dl, self.dues[(rule.id, fid, k)]))
-        values = {**v.record.model_dump(), **self.derived.get((rule.id, fid), {})}
+        values = {
+            **v.record.model_dump(),
+            **self.virtual_of[fid],
+            **self.derived.get((rule.id, fid), {}),
+        }
         shown: dict[str, str] = {"_sources": ", ".join(v.sources)}
         if undetermined:
             # the strictest applicable deadline cannot be known
@@ -1021,7 +1039,7 @@ class _PartyRun:
             return Verdict(
                 "compliant",
                 set(),
-                f"{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
+                f"{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({_words(strict_dl.anchor)} "
                 f"{_fmt(anchor_val)}){delta}; required {rel}: by {_fmt_due(strict_due)}.",
                 shown,
                 None,
@@ -1052,7 +1070,7 @@ class _PartyRun:
             return Verdict(
                 o.status,
                 set(o.flags),
-                f"{text}{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
+                f"{text}{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({_words(strict_dl.anchor)} "
                 f"{_fmt(anchor_val)}){delta}; required {rel}.",
                 shown,
                 f"would comply if the {what} had been made by {_fmt_due(strict_due)}",
@@ -1071,7 +1089,7 @@ class _PartyRun:
         return Verdict(
             o.status,
             set(o.flags),
-            f"{text}No {what} for {subject} ({strict_dl.anchor} {_fmt(anchor_val)}); it was due "
+            f"{text}No {what} for {subject} ({_words(strict_dl.anchor)} {_fmt(anchor_val)}); it was due "
             f"by {_fmt_due(strict_due)}.",
             shown,
             f"would comply if the {what} had been made by {_fmt_due(strict_due)}",
@@ -1367,8 +1385,13 @@ def _fmt_due(due: Any) -> str:
 def _relation(dl: DeadlinePlan, amount: int | str) -> str:
     unit = dl.unit.replace("_", " ")
     if dl.direction == "before":
-        return f"{amount} {unit} or more before {dl.anchor}"
-    return f"within {amount} {unit} of {dl.anchor}"
+        return f"{amount} {unit} or more before {_words(dl.anchor)}"
+    return f"within {amount} {unit} of {_words(dl.anchor)}"
+
+
+def _words(name: str) -> str:
+    """A field name as said in an explanation (virtual fields in words)."""
+    return {"party_entry_into_force": "entry into force"}.get(name, name)
 
 
 def _delta_text(anchor: Any, at: Any, dl: DeadlinePlan, holidays: frozenset[date]) -> str:
@@ -1394,7 +1417,8 @@ def _delta_text(anchor: Any, at: Any, dl: DeadlinePlan, holidays: frozenset[date
         )
         return f": {n} working day(s) {'after' if dl.direction == 'after' else 'before'}"
     days = (b_day - a_day).days if dl.direction == "after" else (a_day - b_day).days
-    return f": {days} day(s) {'after' if dl.direction == 'after' else 'before'}"
+    word = "after" if (dl.direction == "after") == (days >= 0) else "before"
+    return f": {abs(days)} day(s) {word}"
 
 
 def _referenced_fields(rule: ClassifyRule) -> list[str]:

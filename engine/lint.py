@@ -32,7 +32,14 @@ from pydantic import BaseModel, ValidationError
 from engine import __version__
 from engine import loader as _loader
 from engine.commitment import Commitment, Parameter, TreatyState
-from engine.compiler import CompileError, FieldType, compile_program, derived_type, field_types
+from engine.compiler import (
+    VIRTUAL_FIELDS,
+    CompileError,
+    FieldType,
+    compile_program,
+    derived_type,
+    field_types,
+)
 from engine.conduct import RECORD_MODELS
 from engine.errors import InputError, Problem
 from engine.loader import (
@@ -486,12 +493,18 @@ def _unwrap(ann: Any) -> Any:
     return ann
 
 
+VIRTUAL_CHOICES: dict[str, tuple[Any, ...]] = {}
+"""The values a virtual list field's items can take."""
+
+
 @cache
 def field_meta(kind: str, name: str) -> FieldMeta | None:
     """Schema facts about ``kind.name`` (None for an unknown kind or field)."""
     model = RECORD_MODELS.get(kind)
     if model is None:
         return None
+    if name in VIRTUAL_FIELDS:  # never absent (docs/rules.md section 3)
+        return FieldMeta(VIRTUAL_FIELDS[name], VIRTUAL_CHOICES.get(name), True)
     if name == "id":
         return FieldMeta("str", None, True, pattern=_loader_record_id())
     info = model.model_fields.get(name)
@@ -1444,6 +1457,8 @@ class _Judge:
     def ftype(self, name: str) -> FieldType:
         if name in self.dtypes:
             return self.dtypes[name]
+        if name in VIRTUAL_FIELDS:
+            return VIRTUAL_FIELDS[name]
         return field_types(self.kind).get(name, "str") if name != "id" else "str"
 
     def values(self, sample: Mapping[str, Any]) -> dict[str, Any]:
@@ -1586,6 +1601,15 @@ def _sample_to_record(kind: str, sample: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _sample_out(t: FieldType, v: Any) -> Any:
+    """A sample value of a virtual field as a report would write it."""
+    if t == "date":
+        return date.fromordinal(int(v)).isoformat()
+    if t == "list":
+        return list(v)
+    return v
+
+
 def _is_integer(kind: str, name: str) -> bool:
     m = field_meta(kind, name)
     return m is not None and m.integer
@@ -1595,6 +1619,9 @@ def _describe_sample(kind: str, sample: Mapping[str, Any], counts: Mapping[str, 
     rec = _sample_to_record(kind, sample)
     parts = []
     for name in sorted(sample):
+        if name in VIRTUAL_FIELDS and sample[name] is not None:
+            parts.append(f"{name}={_fmt_val(_sample_out(VIRTUAL_FIELDS[name], sample[name]))}")
+            continue
         parts.append(f"{name}={_fmt_val(rec[name])}" if name in rec else f"{name} absent")
     for name in sorted(counts):
         parts.append(f"count {name.split(':', 1)[1]}={int(counts[name])}")

@@ -310,9 +310,25 @@ def build_records(
             statements.append(
                 Statement(source_name(report), level, RANK[level], stated_fields(record))
             )
-        versions = merge_versions(rid, kind, statements, settling)
+        versions = [
+            Version({**v.fields, **virtual_fields(treaty, party)}, v.label)
+            for v in merge_versions(rid, kind, statements, settling)
+        ]
         rec = Rec(party, kind, rid, versions, all(s == "self" for s in carriers[rkey]))
         out.setdefault(party, {}).setdefault(kind, []).append(rec)
+    return out
+
+
+def virtual_fields(treaty: TreatyState, party: str) -> dict[str, Any]:
+    """docs/rules.md section 3: fields every record about a party has without being reported.
+
+    ``party_entry_into_force`` is the subject party's entry into force (a date). A record about a
+    State that is not a Party, or not bound, is never judged, so it gets no value.
+    """
+    out: dict[str, Any] = {}
+    for p in treaty.parties:
+        if p.code == party and p.entry_into_force is not None:
+            out["party_entry_into_force"] = p.entry_into_force
     return out
 
 

@@ -14,7 +14,7 @@ from engine.compiler import CompileError, compile_program
 from engine.conduct import Report
 from engine.evaluate import evaluate_models
 from tests.oracle import oracle_evaluate
-from tests.test_oracle import classify, commitment, report, treaty
+from tests.test_oracle import classify, commitment, party, report, treaty
 
 Row = tuple[str, str, str | None, str, tuple[str, ...]]
 
@@ -112,3 +112,118 @@ def test_count_distinct_only_under_derive() -> None:
     }
     err = compile_error([classify(cond, kind="evidence_request")])
     assert "derive" in err.fix
+
+
+# ----------------------------------------------------------------------------------------------
+# party_entry_into_force
+# ----------------------------------------------------------------------------------------------
+
+
+def arrangement(rid: str, signed_on: str, **kw: Any) -> dict[str, Any]:
+    return {
+        "kind": "arrangement",
+        "id": rid,
+        "name": rid,
+        "form": "bilateral",
+        "signed_on": signed_on,
+        **kw,
+    }
+
+
+def registration(arr: str, at: str, event: str = "signature") -> dict[str, Any]:
+    return {
+        "kind": "registration",
+        "id": f"reg-{arr}",
+        "arrangement": arr,
+        "event": event,
+        "registered_at": at,
+    }
+
+
+PRE_EIF = {
+    "type": "deadline",
+    "id": "AB-1.R1",
+    "clause": "arrangements pre-dating entry into force within 10 working days of EIF",
+    "scope": {"event": "party_entry_into_force"},
+    "trigger": {
+        "kind": "arrangement",
+        "where": {"field": "signed_on", "op": "lt", "value": {"field": "party_entry_into_force"}},
+    },
+    "fulfil": {"kind": "registration", "match": {"arrangement": "id"}, "at": "registered_at"},
+    "deadlines": [
+        {
+            "anchor": "party_entry_into_force",
+            "offset": {"amount": 10, "unit": "working_days"},
+        }
+    ],
+}
+
+
+def test_deadline_anchored_on_entry_into_force_counts_working_days_and_holidays() -> None:
+    # EIF Monday 2028-01-03, holiday Thursday 2028-01-06: the 10th working day after it is
+    # Tuesday 2028-01-18 (without the holiday, Monday 2028-01-17).
+    t = treaty([party(eif="2028-01-03", holidays=["2028-01-06"])])
+    c = commitment(rules=[PRE_EIF])
+    reps = [
+        report(
+            [
+                arrangement("a-ontime", "2027-05-03"),
+                registration("a-ontime", "2028-01-18T23:00:00Z"),
+                arrangement("a-late", "2027-05-03"),
+                registration("a-late", "2028-01-19T00:00:00Z"),
+                arrangement("a-never", "2027-06-01"),
+                arrangement("a-after", "2028-02-01"),  # signed after EIF: not selected
+            ],
+            submitted="2028-03-01T00:00:00Z",
+        )
+    ]
+    rows = {r[2]: (r[3], r[4]) for r in both(t, [c], reps, "2028-06-30")}
+    assert rows == {
+        "a-ontime": ("compliant", ()),
+        "a-late": ("breach", ("late",)),
+        "a-never": ("breach", ("missing",)),
+    }
+    # As of the day before the due day nothing is missing yet.
+    early = [report([arrangement("a-never", "2027-06-01")], submitted="2028-01-10T00:00:00Z")]
+    assert verdict(t, [c], early, "2028-01-17", "a-never") == ("not_applicable", ("not_yet_due",))
+
+
+def test_entry_into_force_in_conditions_and_derive() -> None:
+    rule = classify(
+        {"field": "later", "op": "gt", "value": {"field": "party_entry_into_force"}},
+        kind="arrangement",
+        derive={
+            "later": {"op": "max", "args": [{"field": "signed_on"}, {"field": "terminated_on"}]}
+        },
+    )
+    t = treaty([party(eif="2028-01-03")])
+    reps = [
+        report(
+            [
+                arrangement("a1", "2027-05-03", terminated_on="2028-01-04"),
+                arrangement("a2", "2027-05-03", terminated_on="2028-01-03"),
+            ]
+        )
+    ]
+    rows = {r[2]: r[3] for r in both(t, [commitment(rules=[rule])], reps, "2028-06-30")}
+    assert rows == {"a1": "breach", "a2": "compliant"}
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"fulfil": {**PRE_EIF["fulfil"], "at": "party_entry_into_force"}}, "/fulfil/at"),
+        (
+            {"fulfil": {**PRE_EIF["fulfil"], "match": {"arrangement": "party_entry_into_force"}}},
+            "/fulfil/match",
+        ),
+        ({"requires": ["party_entry_into_force"]}, "/requires/0"),
+        ({"derive": {"party_entry_into_force": {"op": "add", "args": [1]}}}, "/derive/"),
+    ],
+)
+def test_virtual_field_misuse_is_a_one_line_compile_error(
+    change: dict[str, Any], pointer: str
+) -> None:
+    err = compile_error([{**PRE_EIF, **change}])
+    assert pointer in err.pointer
+    assert "party_entry_into_force" in err.message
