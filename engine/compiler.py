@@ -85,6 +85,8 @@ def _classify_annotation(ann: Any) -> FieldType:
 
 VIRTUAL_FIELDS: dict[str, FieldType] = {
     "party_entry_into_force": "date",
+    "reported_by": "list",
+    "evidence_levels": "list",
 }
 """Fields every record has without any report stating them (docs/rules.md section 3): facts about
 the subject party and about the reports, read like reported fields in conditions, ``derive``,

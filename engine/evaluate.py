@@ -421,8 +421,16 @@ class _PartyRun:
         """Per fact: the virtual fields of its record (docs/rules.md section 3)."""
 
     def virtual(self, mr: MergedRecord) -> dict[str, Any]:
-        """The fields every record has without a report stating them (``VIRTUAL_FIELDS``)."""
-        return {"party_entry_into_force": self.tl.eif}
+        """The fields every record has without a report stating them (``VIRTUAL_FIELDS``).
+
+        ``reported_by`` and ``evidence_levels`` belong to the record, not to one reading of it:
+        a source that reported the record reported it, whatever it said of a disputed field.
+        """
+        return {
+            "party_entry_into_force": self.tl.eif,
+            "reported_by": sorted({o.report.source for o in mr.occurrences}),
+            "evidence_levels": sorted(set(mr.levels)),
+        }
 
     # -- facts ------------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ from engine.compiler import (
     derived_type,
     field_types,
 )
-from engine.conduct import RECORD_MODELS
+from engine.conduct import RECORD_MODELS, EvidenceLevel, Source
 from engine.errors import InputError, Problem
 from engine.loader import (
     DEFAULT_LIMITS,
@@ -493,7 +493,10 @@ def _unwrap(ann: Any) -> Any:
     return ann
 
 
-VIRTUAL_CHOICES: dict[str, tuple[Any, ...]] = {}
+VIRTUAL_CHOICES: dict[str, tuple[Any, ...]] = {
+    "reported_by": typing.get_args(Source),
+    "evidence_levels": typing.get_args(EvidenceLevel),
+}
 """The values a virtual list field's items can take."""
 
 
@@ -1646,14 +1649,19 @@ def find_conflict(
     kind = ra.subject.kind
     ja, jb = _Judge(a, treaty, ra, "a:"), _Judge(b, treaty, rb, "b:")
     sampler = _Sampler(kind)
+    reads: dict[str, set[str]] = {}
     for judge in (ja, jb):
         r = judge.rule
         conds: list[Condition] = [c.when for c in r.cases]
         if r.subject.where is not None:
             conds.append(r.subject.where)
+        own = _Sampler(kind)
         for cond in conds:
             sampler.add_condition(cond, judge.ctx, judge.prefix)
+            own.add_condition(cond, judge.ctx, judge.prefix)
         sampler.fields.update(f for f in r.requires if f not in r.derive)
+        own.fields.update(f for f in r.requires if f not in r.derive)
+        reads[judge.prefix] = own.fields | {judge.prefix + cs.name for cs in r.counts}
         for cs in r.counts:
             sampler.counts.setdefault(judge.prefix + cs.name, [])
     fields = sorted(f for f in sampler.fields if field_meta(kind, f) is not None)
@@ -1682,12 +1690,49 @@ def find_conflict(
         )
         if not hit:
             continue
+        breaching, other = (ja, jb) if oa[0] == "breach" else (jb, ja)
+        if _avoidable(
+            breaching, reads[breaching.prefix] - reads[other.prefix], sample_full, counts, sampler
+        ):
+            continue
         try:
             model.model_validate(_sample_to_record(kind, sample))
         except ValidationError:
             continue
         return oa[0], oa[1], ob[1], _describe_sample(kind, sample_full, counts)
     return None
+
+
+def _avoidable(
+    judge: _Judge,
+    only: set[str],
+    sample: Mapping[str, Any],
+    counts: Mapping[str, float],
+    sampler: _Sampler,
+) -> bool:
+    """Whether the breach can be avoided by changing only what the other rule never reads.
+
+    A record on which one commitment finds a breach and the other an explicit compliance is a
+    conflict only if the Party cannot satisfy both: if some value of a field (or a count) that
+    only the breaching rule reads ends the breach, the other rule's verdict stays as it was and
+    both are met (declaring a facility does not change whether it is under exclusive control).
+    """
+    names = sorted(f for f in only if f in sample)
+    count_names = sorted(n for n in only if n in counts)
+    axes = [sampler.candidates(f) for f in names] + [
+        sampler.count_candidates(n) for n in count_names
+    ]
+    for k, combo in enumerate(itertools.product(*axes)):
+        if k >= SAMPLE_LIMIT:
+            break
+        alt = dict(sample)
+        alt.update(zip(names, combo[: len(names)], strict=True))
+        alt_counts = dict(counts)
+        alt_counts.update(zip(count_names, combo[len(names) :], strict=True))
+        out = judge.outcome({f: v for f, v in alt.items() if v is not None}, alt_counts)
+        if out is None or out[0] != "breach":
+            return True
+    return False
 
 
 # ------------------------------------------------------------------------------------------

@@ -282,6 +282,7 @@ def build_records(
     cutoff = end_of_day(as_of)
     latest: dict[tuple[str, str, str], dict[tuple[str, str | None], tuple[Any, Report, Any]]] = {}
     carriers: dict[tuple[str, str, str], list[str]] = {}
+    sources: dict[tuple[str, str, str], set[str]] = {}
     for report in reports:
         if utc_seconds(report.submitted_at) > cutoff:
             continue  # submitted after the as-of date: not known on A
@@ -291,6 +292,7 @@ def build_records(
             rkey: tuple[str, str, str] = (report.subject_party, str(record.kind), record.id)
             # the lead's ruling: corroboration looks at what backs a report (its evidence level)
             carriers.setdefault(rkey, []).append(report.evidence_level or report.source)
+            sources.setdefault(rkey, set()).add(report.source)
             per_source = latest.setdefault(rkey, {})
             current = per_source.get(skey)
             # READING: ties on submitted_at are broken by report id, the greater id counting as
@@ -310,8 +312,14 @@ def build_records(
             statements.append(
                 Statement(source_name(report), level, RANK[level], stated_fields(record))
             )
+        # docs/rules.md section 3: who reported the record, the same in every version
+        virtual = {
+            **virtual_fields(treaty, party),
+            "reported_by": sorted(sources[rkey]),
+            "evidence_levels": sorted(set(carriers[rkey])),
+        }
         versions = [
-            Version({**v.fields, **virtual_fields(treaty, party)}, v.label)
+            Version({**v.fields, **virtual}, v.label)
             for v in merge_versions(rid, kind, statements, settling)
         ]
         rec = Rec(party, kind, rid, versions, all(s == "self" for s in carriers[rkey]))

@@ -201,7 +201,7 @@ IDS = {
 ALL_IDS = [(k, i) for k, ids in IDS.items() for i in ids]
 
 
-VIRTUAL = {"party_entry_into_force": "date"}
+VIRTUAL = {"party_entry_into_force": "date", "reported_by": "list", "evidence_levels": "list"}
 """Fields every record has without being reported (docs/rules.md section 3): usable in
 conditions, derive, deadline anchors and scopes, never in joins or as ``at``."""
 
@@ -304,7 +304,7 @@ def literal(draw: Any, kind: str, name: str) -> Any:
     if name == "id":
         return draw(st.sampled_from(IDS[kind] + TRIGGER_IDS))
     if name in VIRTUAL:
-        return draw(days).isoformat()
+        return draw(days).isoformat() if VIRTUAL[name] == "date" else draw(st.sampled_from(LEVELS))
     cat, values, _ = FIELDS[kind][name]
     if cat == "date":
         return draw(values).isoformat()
@@ -452,8 +452,8 @@ def scope(draw: Any, kind: str) -> dict[str, Any] | None:
 @st.composite
 def derive(draw: Any, kind: str) -> dict[str, Any]:
     nums = fields_of(kind, ("num",))
-    lists = fields_of(kind, ("list",))
-    if lists and rarely(draw, 3):
+    lists = fields_of(kind, ("list",)) + [n for n, c in VIRTUAL.items() if c == "list"]
+    if rarely(draw, 3):
         # the number of distinct items of a list field (requested by two Parties or more)
         return {"dv": {"op": "count_distinct", "args": [{"field": draw(st.sampled_from(lists))}]}}
     if not nums or draw(st.booleans()):

@@ -227,3 +227,81 @@ def test_virtual_field_misuse_is_a_one_line_compile_error(
     err = compile_error([{**PRE_EIF, **change}])
     assert pointer in err.pointer
     assert "party_entry_into_force" in err.message
+
+
+# ----------------------------------------------------------------------------------------------
+# reported_by and evidence_levels
+# ----------------------------------------------------------------------------------------------
+
+
+def facility(rid: str, **kw: Any) -> dict[str, Any]:
+    return {"kind": "facility", "id": rid, "name": rid, "operating_since": "2027-03-01", **kw}
+
+
+def test_who_reported_a_record_in_conditions() -> None:
+    by_inspection = classify(
+        {"field": "reported_by", "op": "contains", "value": "inspection"}, kind="facility"
+    )
+    backed = classify(
+        {"field": "evidence_levels", "op": "contains", "value": "inspection"},
+        kind="facility",
+        rid="AB-2.R1",
+    )
+    c1, c2 = commitment(rules=[by_inspection]), commitment("AB-2", rules=[backed])
+    t = treaty(commitments=["AB-1", "AB-2"])
+    reps = [
+        report([facility("f-self"), facility("f-both"), facility("f-relayed")]),
+        report([facility("f-both", peak_ops_per_s=2e20)], source="inspection"),
+        # the Secretariat relays an inspection's finding: source secretariat, backed by inspection
+        report([facility("f-relayed")], source="secretariat", evidence_level="inspection"),
+    ]
+    rows = {(r[1], r[2]): r[3] for r in both(t, [c1, c2], reps, "2028-06-30")}
+    assert rows == {
+        ("AB-1", "f-self"): "compliant",
+        ("AB-1", "f-both"): "breach",
+        ("AB-1", "f-relayed"): "compliant",
+        ("AB-2", "f-self"): "compliant",
+        ("AB-2", "f-both"): "breach",
+        ("AB-2", "f-relayed"): "breach",
+    }
+
+
+def test_who_reported_is_the_same_in_every_version_of_a_disputed_record() -> None:
+    # self and open_source disagree on the peak (nothing settles it): two versions, both reported
+    # by both sources, so a rule on the sources alone gives one verdict, not a contradiction.
+    rule = classify(
+        {"field": "reported_by", "op": "contains_all", "value": ["self", "open_source"]},
+        kind="facility",
+    )
+    reps = [
+        report([facility("f1", peak_ops_per_s=1e20)]),
+        report([facility("f1", peak_ops_per_s=3e20)], source="open_source"),
+    ]
+    assert verdict(treaty(), [commitment(rules=[rule])], reps, "2028-06-30", "f1") == (
+        "breach",
+        (),
+    )
+
+
+def test_number_of_distinct_sources() -> None:
+    rule = classify(
+        {"field": "n", "op": "ge", "value": 2},
+        kind="facility",
+        derive={"n": {"op": "count_distinct", "args": [{"field": "reported_by"}]}},
+    )
+    reps = [
+        report([facility("f1"), facility("f2")]),
+        report([facility("f1")], source="open_source"),
+        report([facility("f2")], submitted="2028-02-01T00:00:00Z"),  # a correction, same source
+    ]
+    rows = {r[2]: r[3] for r in both(treaty(), [commitment(rules=[rule])], reps, "2028-06-30")}
+    assert rows == {"f1": "breach", "f2": "compliant"}
+
+
+def test_sources_cannot_correlate_records() -> None:
+    rule = {
+        **classify({"count": "n", "op": "ge", "value": 1}, kind="facility"),
+        "counts": [{"name": "n", "kind": "facility", "same": {"reported_by": "reported_by"}}],
+    }
+    err = compile_error([rule])
+    assert err.pointer.endswith("/counts/0/same") and "reported_by" in err.message
