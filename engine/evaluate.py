@@ -417,6 +417,8 @@ class _PartyRun:
         """Parameters ``derive`` needed that are not in force on the record's date."""
         self.dues: dict[tuple[str, str, int], Any] = {}
         self.derived: dict[tuple[str, str], dict[str, Any]] = {}
+        self.cycle_readings: dict[tuple[str, date], tuple[list[Verdict], list[bool]]] = {}
+        """Per (periodic rule, due date): each reading's verdict and whether it had a submission."""
         self.virtual_of: dict[str, dict[str, Any]] = {}
         """Per fact: the virtual fields of its record (docs/rules.md section 3)."""
 
@@ -1195,6 +1197,8 @@ class _PartyRun:
             verdicts = per_cycle[due]
             if not verdicts:  # no candidate at all: one reading with nothing submitted
                 verdicts = [self._cycle_verdict(cr, rule, due, None, what)]
+                submitted[due] = [False]
+            self.cycle_readings[(rule.id, due)] = (list(verdicts), list(submitted[due]))
             statuses = {v.status for v in verdicts}
             if len(statuses) > 1:
                 v0 = (
@@ -1289,15 +1293,17 @@ class _PartyRun:
         for cr in self.ev.rules_of.get(c.id, []):
             if not isinstance(cr.rule, PeriodicRule):
                 continue
-            for subject, verdicts in self.run_periodic(cr).items():
+            for subject in self.run_periodic(cr):
                 due = date.fromisoformat(str(subject).removeprefix("cycle:"))
                 if due >= self.ev.as_of:
                     continue
-                for v in verdicts:
-                    if v.flags == {"insufficient_detail"}:
-                        out.append("unknown")
-                    else:
-                        out.append("submitted" if v.records else "missing")
+                readings, submitted = self.cycle_readings[(cr.rule.id, due)]
+                # A cycle counts as submitted only if it is in every reading of the submissions
+                # (docs/rules.md section 12); a reading that cannot be judged leaves it unknown.
+                if any(v.flags == {"insufficient_detail"} for v in readings):
+                    out.append("unknown")
+                else:
+                    out.append("submitted" if all(submitted) else "missing")
         return out
 
 

@@ -305,3 +305,46 @@ def test_sources_cannot_correlate_records() -> None:
     }
     err = compile_error([rule])
     assert err.pointer.endswith("/counts/0/same") and "reported_by" in err.message
+
+
+# ----------------------------------------------------------------------------------------------
+# Rulings found by the random differential scan
+# ----------------------------------------------------------------------------------------------
+
+
+def test_absence_with_a_cycle_submitted_in_some_readings_only_is_a_missing_report() -> None:
+    # Two sources disagree on which year exchange ax2 is valid for: in one reading the cycle of
+    # 2028-12-31 has a submission, in the other it has none. The cycle itself is contradictory,
+    # and the commitment relying on it for absence cannot count it as submitted.
+    quiet = commitment(
+        "AB-2",
+        rules=[classify({"field": "actual_flop", "op": "exists"}, rid="AB-2.R1")],
+        verification={"evidence_from": ["AB-3"]},
+    )
+    periodic = commitment(
+        "AB-3",
+        rules=[
+            {
+                "type": "periodic",
+                "id": "AB-3.R1",
+                "clause": "clause",
+                "submission": {"kind": "annual_exchange"},
+                "at": "submitted_at",
+                "schedule": {"every": "months", "months": 12},
+                "cycle_field": "valid_for_year",
+            }
+        ],
+    )
+    ts = "2027-12-31T00:00:00Z"
+
+    def exchange(rid: str, year: int) -> dict[str, Any]:
+        return {"kind": "annual_exchange", "id": rid, "valid_for_year": year, "submitted_at": ts}
+
+    reps = [
+        report([exchange("ax1", 2027), exchange("ax2", 2028)], submitted=ts),
+        report([exchange("ax1", 2027), exchange("ax2", 2027)], submitted=ts, source="open_source"),
+    ]
+    t = treaty([party(eif="2027-12-31")], commitments=["AB-2", "AB-3"])
+    rows = {(r[1], r[2]): (r[3], r[4]) for r in both(t, [quiet, periodic], reps, "2029-01-01")}
+    assert rows[("AB-3", "cycle:2028-12-31")] == ("gap", ("contradictory",))
+    assert rows[("AB-2", None)] == ("gap", ("missing_report",))
