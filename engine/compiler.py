@@ -83,6 +83,17 @@ def _classify_annotation(ann: Any) -> FieldType:
     return "str"
 
 
+VIRTUAL_FIELDS: dict[str, FieldType] = {
+    "party_entry_into_force": "date",
+    "reported_by": "list",
+    "evidence_levels": "list",
+}
+"""Fields every record has without any report stating them (docs/rules.md section 3): facts about
+the subject party and about the reports, read like reported fields in conditions, ``derive``,
+deadline anchors and scopes. They are not reported, so they cannot correlate two records (joins),
+time a fulfilment or a submission, or be ``requires``-d."""
+
+
 @cache
 def field_types(kind: str) -> dict[str, FieldType]:
     """Field name -> type for a record kind, read from its model."""
@@ -178,6 +189,12 @@ class Program:
     of a rule, so when the kinds are equal the evaluator adds the record's pair with itself."""
 
 
+JOIN_USE = "correlate two records"
+JOIN_FIX = "test it in a where condition instead"
+AT_USE = "time a fulfilment or a submission"
+AT_FIX = "name a date or time field the record reports"
+
+
 def _sanitize(rule_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", rule_id)
 
@@ -213,6 +230,8 @@ class _Ctx:
     def ftype(self, name: str, pointer: str) -> FieldType:
         if name in self.derived:
             return self.derived_types.get(name, "number")
+        if name in VIRTUAL_FIELDS:
+            return VIRTUAL_FIELDS[name]
         types = field_types(self.kind)
         if name == "id":
             return "str"
@@ -220,9 +239,15 @@ class _Ctx:
             raise self.err(
                 pointer,
                 f"record kind {self.kind!r} has no field {name!r}",
-                "use one of: " + ", ".join(sorted(types)),
+                "use one of: " + ", ".join(sorted([*types, *VIRTUAL_FIELDS])),
             )
         return types[name]
+
+    def reported(self, name: str, pointer: str, use: str, fix: str) -> FieldType:
+        """The type of a field that must be reported on the record (not a virtual field)."""
+        if name in VIRTUAL_FIELDS and name not in self.derived:
+            raise self.err(pointer, f"{name!r} is not reported on a record: it cannot {use}", fix)
+        return self.ftype(name, pointer)
 
     def fname(self, name: str) -> str:
         return self.derived.get(name, fact_name(name))
@@ -564,9 +589,20 @@ class _Compiler:
         ctx.comp_rule_params = {}  # type: ignore[attr-defined]
         # derived expressions may reference only fields of the primary record
         for name, ar in rule.derive.items():
+            if name in VIRTUAL_FIELDS:
+                raise ctx.err(
+                    f"{base}/derive/{name}",
+                    f"{name!r} is a virtual field of every record",
+                    "give the derived value another name",
+                )
             self._check_arith(ctx, ar, f"{base}/derive/{name}")
         for i, req in enumerate(rule.requires):
-            ctx.ftype(req, f"{base}/requires/{i}")
+            ctx.reported(
+                req,
+                f"{base}/requires/{i}",
+                "be missing",
+                "remove it from requires: it is always known",
+            )
         if rule.scope is not None:
             for attr in ("event", "start", "end"):
                 name = getattr(rule.scope, attr)
@@ -588,8 +624,8 @@ class _Compiler:
                 cw = self.cond(cctx, cs.where, f"{cptr}/where") if cs.where is not None else None
                 pattern: list[dict[str, Any]] = [{"kind": cs.kind}]
                 for cf, sf in sorted(cs.same.items()):
-                    cctx.ftype(cf, f"{cptr}/same")
-                    ctx.ftype(sf, f"{cptr}/same")
+                    cctx.reported(cf, f"{cptr}/same", JOIN_USE, JOIN_FIX)
+                    ctx.reported(sf, f"{cptr}/same", JOIN_USE, JOIN_FIX)
                     pattern.append({fact_name(cf): {"s": ctx.fname(sf)}})
                     self.left_ref(
                         primary,
@@ -599,7 +635,7 @@ class _Compiler:
                 if cs.same_year:
                     cf, sf = cs.same_year
                     for c_, x in ((cctx, cf), (ctx, sf)):
-                        if c_.ftype(x, f"{cptr}/same_year") not in TEMPORAL:
+                        if c_.reported(x, f"{cptr}/same_year", JOIN_USE, JOIN_FIX) not in TEMPORAL:
                             raise ctx.err(
                                 f"{cptr}/same_year",
                                 f"{x!r} is not a date or time",
@@ -612,7 +648,7 @@ class _Compiler:
                     # evaluator: durable_rules segfaults when one follows an equality join.
                     cf, sf = cs.before
                     for c_, x in ((cctx, cf), (ctx, sf)):
-                        if c_.ftype(x, f"{cptr}/before") not in TEMPORAL:
+                        if c_.reported(x, f"{cptr}/before", JOIN_USE, JOIN_FIX) not in TEMPORAL:
                             raise ctx.err(
                                 f"{cptr}/before", f"{x!r} is not a date or time", "name date fields"
                             )
@@ -636,7 +672,7 @@ class _Compiler:
             fptr = f"{base}/fulfil"
             self.check_kind(commitment, rule, rule.fulfil.kind, f"{fptr}/kind")
             fctx = _Ctx(self, commitment, rule, rule.fulfil.kind, fptr, False)
-            at_t = fctx.ftype(rule.fulfil.at, f"{fptr}/at")
+            at_t = fctx.reported(rule.fulfil.at, f"{fptr}/at", AT_USE, AT_FIX)
             if at_t not in TEMPORAL:
                 raise ctx.err(
                     f"{fptr}/at",
@@ -650,8 +686,8 @@ class _Compiler:
             )
             join: list[dict[str, Any]] = [{"kind": rule.fulfil.kind}]
             for ff, tf in sorted(rule.fulfil.match.items()):
-                a = fctx.ftype(ff, f"{fptr}/match")
-                b = ctx.ftype(tf, f"{fptr}/match")
+                a = fctx.reported(ff, f"{fptr}/match", JOIN_USE, JOIN_FIX)
+                b = ctx.reported(tf, f"{fptr}/match", JOIN_USE, JOIN_FIX)
                 if a != b:
                     raise ctx.err(
                         f"{fptr}/match",
@@ -713,14 +749,15 @@ class _Compiler:
                 )
         else:
             assert isinstance(rule, PeriodicRule)
-            t = ctx.ftype(rule.at, f"{base}/at")
+            t = ctx.reported(rule.at, f"{base}/at", AT_USE, AT_FIX)
             if t not in TEMPORAL:
                 raise ctx.err(
                     f"{base}/at", f"{rule.at!r} is not a date or time field", "name a date field"
                 )
             if (
                 rule.cycle_field is not None
-                and ctx.ftype(rule.cycle_field, f"{base}/cycle_field") != "number"
+                and ctx.reported(rule.cycle_field, f"{base}/cycle_field", JOIN_USE, JOIN_FIX)
+                != "number"
             ):
                 raise ctx.err(
                     f"{base}/cycle_field",
@@ -735,6 +772,22 @@ class _Compiler:
     def _check_arith(self, ctx: _Ctx, ar: Arith, pointer: str) -> None:
         if ar.op == "abs" and len(ar.args) != 1:
             raise ctx.err(pointer, "abs takes exactly one argument", "give one argument")
+        if ar.op == "count_distinct":
+            arg = ar.args[0]
+            if len(ar.args) != 1 or not isinstance(arg, FieldRef):
+                raise ctx.err(
+                    f"{pointer}/args",
+                    "count_distinct takes exactly one list field",
+                    "write args: [{field: LIST_FIELD}]",
+                )
+            t = ctx.ftype(arg.field, f"{pointer}/args/0")
+            if t != "list":
+                raise ctx.err(
+                    f"{pointer}/args/0",
+                    f"count_distinct counts the items of a list; {arg.field!r} is {t}",
+                    "name a list field, e.g. requested_by",
+                )
+            return
         for i, a in enumerate(ar.args):
             if isinstance(a, Arith):
                 self._check_arith(ctx, a, f"{pointer}/args/{i}")
@@ -844,7 +897,11 @@ def derived_type(ar: Arith, kind: str, known: dict[str, FieldType]) -> FieldType
         types = set()
         for a in ar.args:
             if isinstance(a, FieldRef):
-                types.add(known.get(a.field) or field_types(kind).get(a.field, "number"))
+                types.add(
+                    known.get(a.field)
+                    or VIRTUAL_FIELDS.get(a.field)
+                    or field_types(kind).get(a.field, "number")
+                )
             elif isinstance(a, Arith):
                 types.add(derived_type(a, kind, known))
             else:

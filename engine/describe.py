@@ -50,6 +50,8 @@ def operand(v: Any) -> str:
         sym = {"add": " + ", "sub": " − ", "mul": " × ", "div": " ÷ "}.get(v.op)
         if sym:
             return "(" + sym.join(operand(a) for a in v.args) + ")"
+        if v.op == "count_distinct":
+            return f"number of distinct {operand(v.args[0])}"
         return f"{v.op}(" + ", ".join(operand(a) for a in v.args) + ")"
     if isinstance(v, list):
         return "[" + ", ".join(map(str, v)) + "]"

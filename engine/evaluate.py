@@ -284,6 +284,10 @@ def arith_value(ar: Arith, values: Mapping[str, Any], param: Callable[[str], Any
         return next((a for a in args if a is not None), None)
     if any(a is None for a in args):
         return None
+    if ar.op == "count_distinct":
+        return float(len(set(args[0]))) if isinstance(args[0], list) else None
+    if any(isinstance(a, list) for a in args):
+        return None
     try:
         if ar.op == "add":
             return sum(args[1:], args[0])
@@ -430,6 +434,22 @@ class _PartyRun:
         """Parameters ``derive`` needed that are not in force on the record's date."""
         self.dues: dict[tuple[str, str, int], Any] = {}
         self.derived: dict[tuple[str, str], dict[str, Any]] = {}
+        self.cycle_readings: dict[tuple[str, date], tuple[list[Verdict], list[bool]]] = {}
+        """Per (periodic rule, due date): each reading's verdict and whether it had a submission."""
+        self.virtual_of: dict[str, dict[str, Any]] = {}
+        """Per fact: the virtual fields of its record (docs/rules.md section 3)."""
+
+    def virtual(self, mr: MergedRecord) -> dict[str, Any]:
+        """The fields every record has without a report stating them (``VIRTUAL_FIELDS``).
+
+        ``reported_by`` and ``evidence_levels`` belong to the record, not to one reading of it:
+        a source that reported the record reported it, whatever it said of a disputed field.
+        """
+        return {
+            "party_entry_into_force": self.tl.eif,
+            "reported_by": sorted({o.report.source for o in mr.occurrences}),
+            "evidence_levels": sorted(set(mr.levels)),
+        }
 
     # -- facts ------------------------------------------------------------------------------
 
@@ -447,6 +467,8 @@ class _PartyRun:
                 fid = f"f{n}"
                 fact: dict[str, Any] = {"id": fid, "kind": mr.kind, "_rid": mr.id}
                 values = {name: getattr(v.record, name) for name in field_types(mr.kind)}
+                self.virtual_of[fid] = self.virtual(mr)
+                values.update(self.virtual_of[fid])
                 for name, value in values.items():
                     if name == "id":
                         continue
@@ -619,6 +641,8 @@ class _PartyRun:
             x = getattr(vals, name, None)
             if x is None:
                 x = self.derived.get((cr.rule.id, fid), {}).get(name)
+            if x is None:
+                x = self.virtual_of[fid].get(name)
             if isinstance(x, datetime):
                 return to_utc(x).date()
             return x if isinstance(x, date) else None
@@ -918,7 +942,11 @@ class _PartyRun:
     def classify(
         self, cr: CompiledRule, rule: ClassifyRule, mr: MergedRecord, v: Version, fid: str
     ) -> Verdict:
-        values = {**v.record.model_dump(), **self.derived.get((rule.id, fid), {})}
+        values = {
+            **v.record.model_dump(),
+            **self.virtual_of[fid],
+            **self.derived.get((rule.id, fid), {}),
+        }
         shown = {"_sources": ", ".join(v.sources)}
         absent = [r for r in rule.requires if values.get(r) in (None, [])]
         if absent:
@@ -986,7 +1014,11 @@ class _PartyRun:
                 undetermined.append(dl.anchor)
                 continue
             applicable.append((k, dl, self.dues[(rule.id, fid, k)]))
-        values = {**v.record.model_dump(), **self.derived.get((rule.id, fid), {})}
+        values = {
+            **v.record.model_dump(),
+            **self.virtual_of[fid],
+            **self.derived.get((rule.id, fid), {}),
+        }
         shown: dict[str, str] = {"_sources": ", ".join(v.sources)}
         if undetermined:
             # the strictest applicable deadline cannot be known
@@ -1034,7 +1066,7 @@ class _PartyRun:
             return Verdict(
                 "compliant",
                 set(),
-                f"{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
+                f"{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({_words(strict_dl.anchor)} "
                 f"{_fmt(anchor_val)}){delta}; required {rel}: by {_fmt_due(strict_due)}.",
                 shown,
                 None,
@@ -1065,7 +1097,7 @@ class _PartyRun:
             return Verdict(
                 o.status,
                 set(o.flags),
-                f"{text}{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({strict_dl.anchor} "
+                f"{text}{what.capitalize()} {frec.id} on {_fmt(at)} for {subject} ({_words(strict_dl.anchor)} "
                 f"{_fmt(anchor_val)}){delta}; required {rel}.",
                 shown,
                 f"would comply if the {what} had been made by {_fmt_due(strict_due)}",
@@ -1084,7 +1116,7 @@ class _PartyRun:
         return Verdict(
             o.status,
             set(o.flags),
-            f"{text}No {what} for {subject} ({strict_dl.anchor} {_fmt(anchor_val)}); it was due "
+            f"{text}No {what} for {subject} ({_words(strict_dl.anchor)} {_fmt(anchor_val)}); it was due "
             f"by {_fmt_due(strict_due)}.",
             shown,
             f"would comply if the {what} had been made by {_fmt_due(strict_due)}",
@@ -1182,6 +1214,8 @@ class _PartyRun:
             verdicts = per_cycle[due]
             if not verdicts:  # no candidate at all: one reading with nothing submitted
                 verdicts = [self._cycle_verdict(cr, rule, due, None, what)]
+                submitted[due] = [False]
+            self.cycle_readings[(rule.id, due)] = (list(verdicts), list(submitted[due]))
             statuses = {v.status for v in verdicts}
             if len(statuses) > 1:
                 v0 = (
@@ -1276,15 +1310,17 @@ class _PartyRun:
         for cr in self.ev.rules_of.get(c.id, []):
             if not isinstance(cr.rule, PeriodicRule):
                 continue
-            for subject, verdicts in self.run_periodic(cr).items():
+            for subject in self.run_periodic(cr):
                 due = date.fromisoformat(str(subject).removeprefix("cycle:"))
                 if due >= self.ev.as_of:
                     continue
-                for v in verdicts:
-                    if v.flags == {"insufficient_detail"}:
-                        out.append("unknown")
-                    else:
-                        out.append("submitted" if v.records else "missing")
+                readings, submitted = self.cycle_readings[(cr.rule.id, due)]
+                # A cycle counts as submitted only if it is in every reading of the submissions
+                # (docs/rules.md section 12); a reading that cannot be judged leaves it unknown.
+                if any(v.flags == {"insufficient_detail"} for v in readings):
+                    out.append("unknown")
+                else:
+                    out.append("submitted" if all(submitted) else "missing")
         return out
 
 
@@ -1380,8 +1416,13 @@ def _fmt_due(due: Any) -> str:
 def _relation(dl: DeadlinePlan, amount: int | str) -> str:
     unit = dl.unit.replace("_", " ")
     if dl.direction == "before":
-        return f"{amount} {unit} or more before {dl.anchor}"
-    return f"within {amount} {unit} of {dl.anchor}"
+        return f"{amount} {unit} or more before {_words(dl.anchor)}"
+    return f"within {amount} {unit} of {_words(dl.anchor)}"
+
+
+def _words(name: str) -> str:
+    """A field name as said in an explanation (virtual fields in words)."""
+    return {"party_entry_into_force": "entry into force"}.get(name, name)
 
 
 def _delta_text(anchor: Any, at: Any, dl: DeadlinePlan, holidays: frozenset[date]) -> str:
@@ -1407,7 +1448,8 @@ def _delta_text(anchor: Any, at: Any, dl: DeadlinePlan, holidays: frozenset[date
         )
         return f": {n} working day(s) {'after' if dl.direction == 'after' else 'before'}"
     days = (b_day - a_day).days if dl.direction == "after" else (a_day - b_day).days
-    return f": {days} day(s) {'after' if dl.direction == 'after' else 'before'}"
+    word = "after" if (dl.direction == "after") == (days >= 0) else "before"
+    return f": {abs(days)} day(s) {word}"
 
 
 def _referenced_fields(rule: ClassifyRule) -> list[str]:

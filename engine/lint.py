@@ -32,8 +32,15 @@ from pydantic import BaseModel, ValidationError
 from engine import __version__
 from engine import loader as _loader
 from engine.commitment import Commitment, Parameter, TreatyState
-from engine.compiler import CompileError, FieldType, compile_program, derived_type, field_types
-from engine.conduct import RECORD_MODELS
+from engine.compiler import (
+    VIRTUAL_FIELDS,
+    CompileError,
+    FieldType,
+    compile_program,
+    derived_type,
+    field_types,
+)
+from engine.conduct import RECORD_MODELS, EvidenceLevel, Source
 from engine.errors import InputError, Problem
 from engine.loader import (
     DEFAULT_LIMITS,
@@ -486,12 +493,21 @@ def _unwrap(ann: Any) -> Any:
     return ann
 
 
+VIRTUAL_CHOICES: dict[str, tuple[Any, ...]] = {
+    "reported_by": typing.get_args(Source),
+    "evidence_levels": typing.get_args(EvidenceLevel),
+}
+"""The values a virtual list field's items can take."""
+
+
 @cache
 def field_meta(kind: str, name: str) -> FieldMeta | None:
     """Schema facts about ``kind.name`` (None for an unknown kind or field)."""
     model = RECORD_MODELS.get(kind)
     if model is None:
         return None
+    if name in VIRTUAL_FIELDS:  # never absent (docs/rules.md section 3)
+        return FieldMeta(VIRTUAL_FIELDS[name], VIRTUAL_CHOICES.get(name), True)
     if name == "id":
         return FieldMeta("str", None, True, pattern=_loader_record_id())
     info = model.model_fields.get(name)
@@ -1389,6 +1405,8 @@ def _arith(ar: Arith, values: Mapping[str, Any], param: Callable[[str], Any]) ->
             args.append(a)
     if ar.op == "coalesce":
         return next((x for x in args if x is not None), None)
+    if ar.op == "count_distinct":
+        return float(len(set(args[0]))) if isinstance(args[0], list | tuple) else None
     if any(x is None or isinstance(x, bool) or not isinstance(x, int | float) for x in args):
         return None
     if ar.op == "add":
@@ -1442,6 +1460,8 @@ class _Judge:
     def ftype(self, name: str) -> FieldType:
         if name in self.dtypes:
             return self.dtypes[name]
+        if name in VIRTUAL_FIELDS:
+            return VIRTUAL_FIELDS[name]
         return field_types(self.kind).get(name, "str") if name != "id" else "str"
 
     def values(self, sample: Mapping[str, Any]) -> dict[str, Any]:
@@ -1584,6 +1604,15 @@ def _sample_to_record(kind: str, sample: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _sample_out(t: FieldType, v: Any) -> Any:
+    """A sample value of a virtual field as a report would write it."""
+    if t == "date":
+        return date.fromordinal(int(v)).isoformat()
+    if t == "list":
+        return list(v)
+    return v
+
+
 def _is_integer(kind: str, name: str) -> bool:
     m = field_meta(kind, name)
     return m is not None and m.integer
@@ -1593,6 +1622,9 @@ def _describe_sample(kind: str, sample: Mapping[str, Any], counts: Mapping[str, 
     rec = _sample_to_record(kind, sample)
     parts = []
     for name in sorted(sample):
+        if name in VIRTUAL_FIELDS and sample[name] is not None:
+            parts.append(f"{name}={_fmt_val(_sample_out(VIRTUAL_FIELDS[name], sample[name]))}")
+            continue
         parts.append(f"{name}={_fmt_val(rec[name])}" if name in rec else f"{name} absent")
     for name in sorted(counts):
         parts.append(f"count {name.split(':', 1)[1]}={int(counts[name])}")
@@ -1617,14 +1649,19 @@ def find_conflict(
     kind = ra.subject.kind
     ja, jb = _Judge(a, treaty, ra, "a:"), _Judge(b, treaty, rb, "b:")
     sampler = _Sampler(kind)
+    reads: dict[str, set[str]] = {}
     for judge in (ja, jb):
         r = judge.rule
         conds: list[Condition] = [c.when for c in r.cases]
         if r.subject.where is not None:
             conds.append(r.subject.where)
+        own = _Sampler(kind)
         for cond in conds:
             sampler.add_condition(cond, judge.ctx, judge.prefix)
+            own.add_condition(cond, judge.ctx, judge.prefix)
         sampler.fields.update(f for f in r.requires if f not in r.derive)
+        own.fields.update(f for f in r.requires if f not in r.derive)
+        reads[judge.prefix] = own.fields | {judge.prefix + cs.name for cs in r.counts}
         for cs in r.counts:
             sampler.counts.setdefault(judge.prefix + cs.name, [])
     fields = sorted(f for f in sampler.fields if field_meta(kind, f) is not None)
@@ -1653,12 +1690,49 @@ def find_conflict(
         )
         if not hit:
             continue
+        breaching, other = (ja, jb) if oa[0] == "breach" else (jb, ja)
+        if _avoidable(
+            breaching, reads[breaching.prefix] - reads[other.prefix], sample_full, counts, sampler
+        ):
+            continue
         try:
             model.model_validate(_sample_to_record(kind, sample))
         except ValidationError:
             continue
         return oa[0], oa[1], ob[1], _describe_sample(kind, sample_full, counts)
     return None
+
+
+def _avoidable(
+    judge: _Judge,
+    only: set[str],
+    sample: Mapping[str, Any],
+    counts: Mapping[str, float],
+    sampler: _Sampler,
+) -> bool:
+    """Whether the breach can be avoided by changing only what the other rule never reads.
+
+    A record on which one commitment finds a breach and the other an explicit compliance is a
+    conflict only if the Party cannot satisfy both: if some value of a field (or a count) that
+    only the breaching rule reads ends the breach, the other rule's verdict stays as it was and
+    both are met (declaring a facility does not change whether it is under exclusive control).
+    """
+    names = sorted(f for f in only if f in sample)
+    count_names = sorted(n for n in only if n in counts)
+    axes = [sampler.candidates(f) for f in names] + [
+        sampler.count_candidates(n) for n in count_names
+    ]
+    for k, combo in enumerate(itertools.product(*axes)):
+        if k >= SAMPLE_LIMIT:
+            break
+        alt = dict(sample)
+        alt.update(zip(names, combo[: len(names)], strict=True))
+        alt_counts = dict(counts)
+        alt_counts.update(zip(count_names, combo[len(names) :], strict=True))
+        out = judge.outcome({f: v for f, v in alt.items() if v is not None}, alt_counts)
+        if out is None or out[0] != "breach":
+            return True
+    return False
 
 
 # ------------------------------------------------------------------------------------------

@@ -80,11 +80,13 @@ class FieldRef(Doc):
 class Arith(Doc):
     """Arithmetic over numbers, fields and parameters (no code is evaluated)."""
 
-    op: Literal["add", "sub", "mul", "div", "abs", "min", "max", "coalesce"]
+    op: Literal["add", "sub", "mul", "div", "abs", "min", "max", "coalesce", "count_distinct"]
     """Operation: ``add``/``mul``/``min``/``max`` over all args, ``sub``/``div`` left to right,
-    ``abs`` of one arg, ``coalesce`` = the first arg whose field is present."""
+    ``abs`` of one arg, ``coalesce`` = the first arg whose field is present, ``count_distinct`` =
+    the number of distinct items of one list field (``derive`` only)."""
     args: list[Operand] = Field(min_length=1)
-    """Operands: numbers, ``{field: ...}``, ``{param: ...}`` or nested arithmetic."""
+    """Operands: numbers, ``{field: ...}``, ``{param: ...}`` or nested arithmetic; for
+    ``count_distinct`` exactly one ``{field: ...}`` naming a list field."""
 
 
 Scalar = Union[bool, int, float, str]

@@ -282,6 +282,7 @@ def build_records(
     cutoff = end_of_day(as_of)
     latest: dict[tuple[str, str, str], dict[tuple[str, str | None], tuple[Any, Report, Any]]] = {}
     carriers: dict[tuple[str, str, str], list[str]] = {}
+    sources: dict[tuple[str, str, str], set[str]] = {}
     for report in reports:
         if utc_seconds(report.submitted_at) > cutoff:
             continue  # submitted after the as-of date: not known on A
@@ -291,6 +292,7 @@ def build_records(
             rkey: tuple[str, str, str] = (report.subject_party, str(record.kind), record.id)
             # the lead's ruling: corroboration looks at what backs a report (its evidence level)
             carriers.setdefault(rkey, []).append(report.evidence_level or report.source)
+            sources.setdefault(rkey, set()).add(report.source)
             per_source = latest.setdefault(rkey, {})
             current = per_source.get(skey)
             # READING: ties on submitted_at are broken by report id, the greater id counting as
@@ -310,9 +312,31 @@ def build_records(
             statements.append(
                 Statement(source_name(report), level, RANK[level], stated_fields(record))
             )
-        versions = merge_versions(rid, kind, statements, settling)
+        # docs/rules.md section 3: who reported the record, the same in every version
+        virtual = {
+            **virtual_fields(treaty, party),
+            "reported_by": sorted(sources[rkey]),
+            "evidence_levels": sorted(set(carriers[rkey])),
+        }
+        versions = [
+            Version({**v.fields, **virtual}, v.label)
+            for v in merge_versions(rid, kind, statements, settling)
+        ]
         rec = Rec(party, kind, rid, versions, all(s == "self" for s in carriers[rkey]))
         out.setdefault(party, {}).setdefault(kind, []).append(rec)
+    return out
+
+
+def virtual_fields(treaty: TreatyState, party: str) -> dict[str, Any]:
+    """docs/rules.md section 3: fields every record about a party has without being reported.
+
+    ``party_entry_into_force`` is the subject party's entry into force (a date). A record about a
+    State that is not a Party, or not bound, is never judged, so it gets no value.
+    """
+    out: dict[str, Any] = {}
+    for p in treaty.parties:
+        if p.code == party and p.entry_into_force is not None:
+            out["party_entry_into_force"] = p.entry_into_force
     return out
 
 
@@ -478,6 +502,11 @@ def arith(a: Arith, rec: dict[str, Any], ctx: Ctx) -> Any:
         return ABSENT
     if any(v is ABSENT for v in vals):
         return ABSENT
+    if a.op == "count_distinct":
+        # docs/rules.md section 3: the number of distinct items of the one list field
+        if len(vals) != 1 or not isinstance(vals[0], list):
+            return ABSENT
+        return len({canon(x) for x in vals[0]})
     if a.op in ("min", "max"):
         best = vals[0]
         for v in vals[1:]:

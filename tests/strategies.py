@@ -201,6 +201,11 @@ IDS = {
 ALL_IDS = [(k, i) for k, ids in IDS.items() for i in ids]
 
 
+VIRTUAL = {"party_entry_into_force": "date", "reported_by": "list", "evidence_levels": "list"}
+"""Fields every record has without being reported (docs/rules.md section 3): usable in
+conditions, derive, deadline anchors and scopes, never in joins or as ``at``."""
+
+
 def fields_of(kind: str, cats: tuple[str, ...], derived: bool = False) -> list[str]:
     names = [n for n, (c, _, _) in FIELDS[kind].items() if c in cats]
     if derived and "num" in cats:
@@ -298,6 +303,8 @@ def literal(draw: Any, kind: str, name: str) -> Any:
         return draw(st.sampled_from(NUMS))
     if name == "id":
         return draw(st.sampled_from(IDS[kind] + TRIGGER_IDS))
+    if name in VIRTUAL:
+        return draw(days).isoformat() if VIRTUAL[name] == "date" else draw(st.sampled_from(LEVELS))
     cat, values, _ = FIELDS[kind][name]
     if cat == "date":
         return draw(values).isoformat()
@@ -315,12 +322,14 @@ def category(kind: str, name: str) -> str:
         return "num"
     if name == "id":
         return "str"
+    if name in VIRTUAL:
+        return VIRTUAL[name]
     return FIELDS[kind][name][0]
 
 
 @st.composite
 def compare(draw: Any, kind: str, derived: bool) -> dict[str, Any]:
-    names = sorted(FIELDS[kind]) + ["id"] + (["dv"] if derived else [])
+    names = sorted(FIELDS[kind]) + ["id"] + sorted(VIRTUAL) + (["dv"] if derived else [])
     name = draw(st.sampled_from(names))
     cat = category(kind, name)
     ops = ["exists", "absent"]
@@ -429,7 +438,8 @@ def scope(draw: Any, kind: str) -> dict[str, Any] | None:
     if shape == "none" or not temporal:
         return None
     if shape == "event":
-        return {"event": draw(st.sampled_from(temporal))}
+        # sometimes a duty that arises at entry into force (registering what pre-dates it)
+        return {"event": draw(st.sampled_from(temporal + ["party_entry_into_force"]))}
     dates = fields_of(kind, ("date",)) or temporal
     start = draw(st.sampled_from(dates))
     out = {"start": start}
@@ -442,6 +452,10 @@ def scope(draw: Any, kind: str) -> dict[str, Any] | None:
 @st.composite
 def derive(draw: Any, kind: str) -> dict[str, Any]:
     nums = fields_of(kind, ("num",))
+    lists = fields_of(kind, ("list",)) + [n for n, c in VIRTUAL.items() if c == "list"]
+    if rarely(draw, 3):
+        # the number of distinct items of a list field (requested by two Parties or more)
+        return {"dv": {"op": "count_distinct", "args": [{"field": draw(st.sampled_from(lists))}]}}
     if not nums or draw(st.booleans()):
         return {}
     op = draw(st.sampled_from(["add", "sub", "mul", "div", "abs", "min", "max", "coalesce"]))
@@ -547,7 +561,7 @@ def deadline_rule(draw: Any, rid: str) -> dict[str, Any]:
     deadlines = []
     for _ in range(draw(st.integers(1, 3))):
         d: dict[str, Any] = {
-            "anchor": draw(st.sampled_from(anchors)),
+            "anchor": draw(st.sampled_from([*anchors, "party_entry_into_force"])),
             "offset": {
                 "amount": draw(
                     st.one_of(

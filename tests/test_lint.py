@@ -124,6 +124,24 @@ def test_conflict_witness_and_no_conflict_when_disjoint(tmp_path: Path) -> None:
     assert "TE502" not in _codes(tmp_path)
 
 
+def test_no_conflict_when_the_breach_turns_on_what_the_other_rule_never_reads(
+    tmp_path: Path,
+) -> None:
+    # XB-1 now forbids large exports only to one destination, which XB-2 never looks at: a Party
+    # exporting 1,701.7 H100e elsewhere meets both, so the two do not conflict.
+    for name in ("treaty.yaml", "XB-1.yaml", "XB-2.yaml"):
+        text = (FIXTURES / "te502_conflict" / name).read_text()
+        if name == "XB-1.yaml":
+            text = text.replace(
+                "- when: {field: h100e, op: meets, value: {param: export_cap}}",
+                "- when:\n          all:\n            - {field: h100e, op: meets, value: "
+                "{param: export_cap}}\n            - {field: counterparty, op: eq, value: ARC}",
+            )
+            assert "counterparty" in text
+        (tmp_path / name).write_text(text)
+    assert "TE502" not in _codes(tmp_path)
+
+
 def test_vacuity_is_sound_on_satisfiable_bounds(tmp_path: Path) -> None:
     text = (FIXTURES / "te501_contradictory_bounds.yaml").read_text()
     p = tmp_path / "XA-1.yaml"
