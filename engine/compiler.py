@@ -161,6 +161,9 @@ class CompiledRule:
     counts: list[CountJoin] = field(default_factory=list)
     join_rule: str | None = None
     fulfil_where: BoolTree | None = None
+    excuse_rule: str | None = None
+    """Deadline rules with ``excused_by``: the join of triggers with excusing records."""
+    excuse_where: BoolTree | None = None
     deadlines: list[DeadlinePlan] = field(default_factory=list)
     uses_params_missing: set[str] = field(default_factory=set)
     case_params: list[set[str]] = field(default_factory=list)
@@ -722,6 +725,8 @@ class _Compiler:
             }
             cr.join_rule = jname
             self.join_kinds[jname] = (primary, rule.fulfil.kind)
+            if rule.excused_by is not None:
+                cr.excuse_rule, cr.excuse_where = self.excuse(ctx, rule, primary, where, base, rid)
             for k, dl in enumerate(rule.deadlines):
                 dptr = f"{base}/deadlines/{k}"
                 at = ctx.ftype(dl.anchor, f"{dptr}/anchor")
@@ -768,6 +773,60 @@ class _Compiler:
                 self.param(ctx, rule.schedule.months, f"{base}/schedule/months")
         cr.param_fields = dict(ctx.comp_rule_params)  # type: ignore[attr-defined]
         return cr
+
+    def excuse(
+        self,
+        ctx: _Ctx,
+        rule: DeadlineRule,
+        primary: str,
+        where: BoolTree | None,
+        base: str,
+        rid: str,
+    ) -> tuple[str, BoolTree | None]:
+        """The join of triggers with their excusing records: (join rule name, excuse where).
+
+        Like a fulfilment, an excusing record is matched to the trigger by field equalities, which
+        durable_rules joins; the evaluator decides with the matched versions.
+        """
+        ex = rule.excused_by
+        assert ex is not None
+        xptr = f"{base}/excused_by"
+        self.check_kind(ctx.commitment, rule, ex.kind, f"{xptr}/kind")
+        xctx = _Ctx(self, ctx.commitment, rule, ex.kind, xptr, False)
+        xwhere = self.cond(xctx, ex.where, f"{xptr}/where") if ex.where is not None else None
+        if not ex.match:
+            raise ctx.err(
+                f"{xptr}/match",
+                "no correlation between the trigger and the excusing record",
+                "add match: {field: trigger_field}",
+            )
+        join: list[dict[str, Any]] = [{"kind": ex.kind}]
+        for xf, tf in sorted(ex.match.items()):
+            a = xctx.reported(xf, f"{xptr}/match", JOIN_USE, JOIN_FIX)
+            b = ctx.reported(tf, f"{xptr}/match", JOIN_USE, JOIN_FIX)
+            if a != b or a == "list":
+                raise ctx.err(
+                    f"{xptr}/match",
+                    f"{xf!r} ({a}) is matched with {tf!r} ({b})",
+                    "match fields of the same type (not lists)",
+                )
+            join.append({fact_name(xf): {"t": ctx.fname(tf)}})
+            self.left_ref(
+                primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
+            )
+        xname = f"x_{rid}"
+        self.join_checks[xname] = [
+            (next(iter(p_)), next(iter(p_.values()))["t"]) for p_ in join[1:]
+        ]
+        self.definition[xname] = {
+            "all": [
+                {"t": {"$and": _narrow(primary, where, self.atoms)}},
+                {"f": {"$and": join + _narrow(ex.kind, xwhere, self.atoms)[1:]}},
+            ],
+            "run": xname,
+        }
+        self.join_kinds[xname] = (primary, ex.kind)
+        return xname, xwhere
 
     def _check_arith(self, ctx: _Ctx, ar: Arith, pointer: str) -> None:
         if ar.op == "abs" and len(ar.args) != 1:

@@ -1020,6 +1020,10 @@ class _PartyRun:
         shown["due"] = _fmt_due(strict_due)
         if strict_dl.label:
             shown["deadline"] = strict_dl.label
+        if cr.excuse_rule is not None and rule.excused_by is not None:
+            excused = self._excuse(cr, rule, mr, fid, values, shown)
+            if excused is not None:
+                return excused
         # fulfilments
         by_record: dict[str, dict[int, bool]] = defaultdict(dict)
         fulfil_records: dict[str, MergedRecord] = {}
@@ -1103,6 +1107,57 @@ class _PartyRun:
             f"by {_fmt_due(strict_due)}.",
             shown,
             f"would comply if the {what} had been made by {_fmt_due(strict_due)}",
+        )
+
+    def _excuse(
+        self,
+        cr: CompiledRule,
+        rule: DeadlineRule,
+        mr: MergedRecord,
+        fid: str,
+        values: Mapping[str, Any],
+        shown: dict[str, str],
+    ) -> Verdict | None:
+        """docs/rules.md section 7: a record that excuses the trigger decides before fulfilments.
+
+        Excused in every version of some excusing record: the excuse's outcome; in some versions
+        only: gap(contradictory); otherwise None (judged on its fulfilments).
+        """
+        ex = rule.excused_by
+        assert ex is not None and cr.excuse_rule is not None
+        matched: dict[str, set[int]] = defaultdict(set)
+        records: dict[str, MergedRecord] = {}
+        for x in self.pairs[cr.excuse_rule].get(fid, []):
+            if not self.truth(cr.excuse_where, x):
+                continue
+            xmr, xv = self.fact_of[x]
+            records[xmr.id] = xmr
+            matched[xmr.id].add(xv.index)
+        if not matched:
+            return None
+        what = ex.kind.replace("_", " ")
+        subject = f"{mr.kind.replace('_', ' ')} {mr.id}"
+        robust = sorted(r for r, vs in matched.items() if len(vs) == len(records[r].versions))
+        if not robust:
+            first = sorted(matched)[0]
+            return Verdict(
+                "gap",
+                {"contradictory"},
+                f"Sources disagree whether {what} {first} excuses {subject} from the deadline.",
+                shown,
+                None,
+                [records[first]],
+            )
+        o = ex.outcome
+        text = _fill(o.explain, values) + " " if o.explain else ""
+        return Verdict(
+            o.status,
+            set(o.flags),
+            f"{text}{what.capitalize()} {', '.join(robust)} excuses {subject} from the deadline "
+            f"(due by {shown['due']}).",
+            shown,
+            None,
+            [records[r] for r in robust],
         )
 
     def _amount(self, cr: CompiledRule, dl: DeadlinePlan, values: Mapping[str, Any]) -> int | str:

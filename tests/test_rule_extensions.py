@@ -308,6 +308,151 @@ def test_sources_cannot_correlate_records() -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# excused_by
+# ----------------------------------------------------------------------------------------------
+
+
+ACCESS = {
+    "type": "deadline",
+    "id": "AB-1.R1",
+    "clause": "grant access within 36 hours",
+    "scope": {"event": "received_at"},
+    "trigger": {"kind": "inspection_request"},
+    "fulfil": {"kind": "inspection", "match": {"request": "id"}, "at": "access_granted_at"},
+    "deadlines": [{"anchor": "received_at", "offset": {"amount": 36, "unit": "hours"}}],
+    "excused_by": {"kind": "inspection_refusal", "match": {"request": "id"}},
+}
+
+
+def insp_request(rid: str, at: str = "2028-09-04T08:00:00Z") -> dict[str, Any]:
+    return {
+        "kind": "inspection_request",
+        "id": rid,
+        "requesting_party": "DOV",
+        "facility": "fac-1",
+        "received_at": at,
+    }
+
+
+def refusal(rid: str, request: str, at: str = "2028-09-04T18:00:00Z") -> dict[str, Any]:
+    return {
+        "kind": "inspection_refusal",
+        "id": rid,
+        "request": request,
+        "requesting_party": "DOV",
+        "refused_at": at,
+    }
+
+
+def inspection(rid: str, request: str, at: str) -> dict[str, Any]:
+    return {
+        "kind": "inspection",
+        "id": rid,
+        "request": request,
+        "requesting_party": "DOV",
+        "access_granted_at": at,
+    }
+
+
+def test_a_refused_request_owes_no_access() -> None:
+    reps = [
+        report(
+            [
+                insp_request("ir-refused"),
+                refusal("ref-1", "ir-refused"),
+                insp_request("ir-silent"),
+                insp_request("ir-late"),
+                inspection("in-late", "ir-late", "2028-09-05T20:00:01Z"),
+                # refused, then inspected all the same: the refusal decides
+                insp_request("ir-both"),
+                refusal("ref-2", "ir-both"),
+                inspection("in-both", "ir-both", "2028-09-05T20:00:01Z"),
+            ],
+            source="secretariat",
+            submitted="2028-12-01T00:00:00Z",
+        )
+    ]
+    rows = {
+        r[2]: (r[3], r[4]) for r in both(treaty(), [commitment(rules=[ACCESS])], reps, "2028-12-31")
+    }
+    assert rows == {
+        "ir-refused": ("not_applicable", ()),
+        "ir-silent": ("breach", ("missing",)),
+        "ir-late": ("breach", ("late",)),
+        "ir-both": ("not_applicable", ()),
+    }
+
+
+def test_excuse_outcome_where_and_disputed_excuse() -> None:
+    rule = {
+        **ACCESS,
+        "corroboration": "required",
+        "excused_by": {
+            "kind": "inspection_refusal",
+            "match": {"request": "id"},
+            "where": {"field": "grounds", "op": "eq", "value": "quota"},
+            "outcome": {"status": "compliant"},
+        },
+    }
+    reps = [
+        report(
+            [
+                insp_request("ir-quota"),
+                {**refusal("ref-q", "ir-quota"), "grounds": "quota"},
+                insp_request("ir-other"),
+                {**refusal("ref-o", "ir-other"), "grounds": "safety"},
+                insp_request("ir-disputed"),
+                {**refusal("ref-d", "ir-disputed"), "grounds": "quota"},
+            ],
+            submitted="2028-12-01T00:00:00Z",
+        ),
+        # an open source says ref-d was about another request: excused in one reading only
+        report(
+            [{**refusal("ref-d", "ir-zzz"), "grounds": "quota"}],
+            source="open_source",
+            submitted="2028-12-01T00:00:00Z",
+        ),
+    ]
+    rows = {
+        r[2]: (r[3], r[4]) for r in both(treaty(), [commitment(rules=[rule])], reps, "2028-12-31")
+    }
+    assert rows == {
+        # compliant by the excuse, but resting only on the Party's own report
+        "ir-quota": ("gap", ("uncorroborated",)),
+        "ir-other": ("breach", ("missing",)),
+        "ir-disputed": ("gap", ("contradictory",)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("excuse", "pointer", "words"),
+    [
+        ({"kind": "inspection_refusal", "match": {}}, "/excused_by/match", "no correlation"),
+        ({"kind": "satellite", "match": {"request": "id"}}, "/excused_by/kind", "satellite"),
+        (
+            {"kind": "inspection_refusal", "match": {"refused_at": "id"}},
+            "/excused_by/match",
+            "refused_at",
+        ),
+        (
+            {
+                "kind": "inspection_refusal",
+                "match": {"request": "id"},
+                "where": {"field": "x", "op": "exists"},
+            },
+            "/excused_by/where",
+            "no field 'x'",
+        ),
+    ],
+)
+def test_excuse_misuse_is_a_one_line_compile_error(
+    excuse: dict[str, Any], pointer: str, words: str
+) -> None:
+    err = compile_error([{**ACCESS, "excused_by": excuse}])
+    assert pointer in err.pointer and words in err.message
+
+
+# ----------------------------------------------------------------------------------------------
 # Rulings found by the random differential scan
 # ----------------------------------------------------------------------------------------------
 
