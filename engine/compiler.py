@@ -184,9 +184,11 @@ class Program:
     as_of: date
     join_checks: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """join rule -> [(right fact field, left fact field)] equalities, re-checked on firings."""
-    left_refs: dict[str, dict[str, str]] = field(default_factory=dict)
-    """kind -> {fact field: "str" or "num"} referenced from the other side of a join. durable_rules
-    raises error 311 (not a non-match) when such a field is absent, so facts carry a sentinel."""
+    left_refs: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    """kind -> {join field: (fact field, "str" or "num")}: fields referenced from the other side
+    of a join. durable_rules raises error 311 (not a non-match) when such a field is absent, so
+    facts carry a copy of the field under the join field's own name, or a sentinel when it is
+    absent; the field itself stays absent, so that atoms (exists, ne, ...) still see it absent."""
     join_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)
     """join rule -> (left kind, right kind). durable_rules never binds one fact to both patterns
     of a rule, so when the kinds are equal the evaluator adds the record's pair with itself."""
@@ -264,12 +266,15 @@ class _Compiler:
         self.atom_by_key: dict[str, str] = {}
         self.definition: dict[str, dict[str, Any]] = {}
         self.kinds: set[str] = set()
-        self.left_refs: dict[str, dict[str, str]] = {}
+        self.left_refs: dict[str, dict[str, tuple[str, str]]] = {}
         self.join_kinds: dict[str, tuple[str, str]] = {}
         self.join_checks: dict[str, list[tuple[str, str]]] = {}
 
-    def left_ref(self, kind: str, fact_field: str, typ: str) -> None:
-        self.left_refs.setdefault(kind, {})[fact_field] = typ
+    def left_ref(self, kind: str, fact_field: str, typ: str) -> str:
+        """The name under which a join references ``fact_field`` of the left fact."""
+        join_field = f"{fact_field}__j"
+        self.left_refs.setdefault(kind, {})[join_field] = (fact_field, typ)
+        return join_field
 
     # -- parameters -------------------------------------------------------------------------
 
@@ -629,12 +634,12 @@ class _Compiler:
                 for cf, sf in sorted(cs.same.items()):
                     cctx.reported(cf, f"{cptr}/same", JOIN_USE, JOIN_FIX)
                     ctx.reported(sf, f"{cptr}/same", JOIN_USE, JOIN_FIX)
-                    pattern.append({fact_name(cf): {"s": ctx.fname(sf)}})
-                    self.left_ref(
+                    ref = self.left_ref(
                         primary,
                         ctx.fname(sf),
                         "num" if ctx.ftype(sf, cptr) in ("number", "date", "datetime") else "str",
                     )
+                    pattern.append({fact_name(cf): {"s": ref}})
                 if cs.same_year:
                     cf, sf = cs.same_year
                     for c_, x in ((cctx, cf), (ctx, sf)):
@@ -644,8 +649,8 @@ class _Compiler:
                                 f"{x!r} is not a date or time",
                                 "name date fields",
                             )
-                    pattern.append({f"{cf}__year": {"s": f"{sf}__year"}})
-                    self.left_ref(primary, f"{sf}__year", "num")
+                    ref = self.left_ref(primary, f"{sf}__year", "num")
+                    pattern.append({f"{cf}__year": {"s": ref}})
                 if cs.before:
                     # Ordered comparisons between two facts are made after the join, in the
                     # evaluator: durable_rules segfaults when one follows an equality join.
@@ -697,10 +702,10 @@ class _Compiler:
                         f"{ff!r} ({a}) is matched with {tf!r} ({b})",
                         "match fields of the same type",
                     )
-                join.append({fact_name(ff): {"t": ctx.fname(tf)}})
-                self.left_ref(
+                ref = self.left_ref(
                     primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
                 )
+                join.append({fact_name(ff): {"t": ref}})
             if not rule.fulfil.match:
                 raise ctx.err(
                     f"{fptr}/match",
@@ -810,10 +815,10 @@ class _Compiler:
                     f"{xf!r} ({a}) is matched with {tf!r} ({b})",
                     "match fields of the same type (not lists)",
                 )
-            join.append({fact_name(xf): {"t": ctx.fname(tf)}})
-            self.left_ref(
+            ref = self.left_ref(
                 primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
             )
+            join.append({fact_name(xf): {"t": ref}})
         xname = f"x_{rid}"
         self.join_checks[xname] = [
             (next(iter(p_)), next(iter(p_.values()))["t"]) for p_ in join[1:]

@@ -458,8 +458,10 @@ class _PartyRun:
                     _put(fact, fact_name(name), value)
                 for cr in rules_by_kind.get(mr.kind, []):
                     self._rule_fields(cr, fid, fact, values)
-                for ref, typ in prog.left_refs.get(mr.kind, {}).items():
-                    if ref not in fact:
+                for ref, (src, typ) in prog.left_refs.get(mr.kind, {}).items():
+                    if src in fact:
+                        fact[ref] = fact[src]
+                    else:
                         # absent: a value nothing equals and nothing is earlier than
                         fact[ref] = ABSENT_NUMBER - n if typ == "num" else f"\u0000absent:{fid}"
                 self.facts.append(fact)

@@ -493,3 +493,42 @@ def test_absence_with_a_cycle_submitted_in_some_readings_only_is_a_missing_repor
     rows = {(r[1], r[2]): (r[3], r[4]) for r in both(t, [quiet, periodic], reps, "2029-01-01")}
     assert rows[("AB-3", "cycle:2028-12-31")] == ("gap", ("contradictory",))
     assert rows[("AB-2", None)] == ("gap", ("missing_report",))
+
+
+def test_a_field_absent_stays_absent_for_conditions_when_another_rule_joins_on_it() -> None:
+    # AB-1 counts annual exchanges by the arrangement's counterpart, so the engine gives the
+    # arrangement's counterpart a join sentinel when it is absent; AB-2 must still see the
+    # counterpart as not reported.
+    joins = commitment(
+        rules=[
+            {
+                **classify({"count": "n", "op": "ge", "value": 1}, kind="arrangement"),
+                "counts": [{"name": "n", "kind": "annual_exchange", "same": {"id": "counterpart"}}],
+            }
+        ]
+    )
+    reads = commitment(
+        "AB-2",
+        rules=[
+            {
+                **classify({"field": "counterpart", "op": "ne", "value": "ZZZ"}, rid="AB-2.R1"),
+                "subject": {
+                    "kind": "arrangement",
+                    "where": {"field": "counterpart", "op": "exists"},
+                },
+            }
+        ],
+    )
+    reps = [
+        report(
+            [arrangement("ar1", "2028-02-01", counterpart="BBB"), arrangement("ar2", "2028-02-01")]
+        )
+    ]
+    t = treaty(commitments=["AB-1", "AB-2"])
+    rows = {(r[1], r[2]): r[3] for r in both(t, [joins, reads], reps, "2028-06-30")}
+    assert rows == {
+        ("AB-1", "ar1"): "compliant",
+        ("AB-1", "ar2"): "compliant",
+        ("AB-2", "ar1"): "breach",
+    }
+
