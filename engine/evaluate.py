@@ -782,17 +782,21 @@ class _PartyRun:
         results: dict[str | None, list[Verdict]] = {}
         # Subjects that are selected in some versions but not in others are still judged: the
         # versions where the record is not in scope count as "not applicable".
+        # A reading in which no deadline applies to a trigger owes nothing, like a reading that
+        # does not select it; a record none of whose readings owes anything has no finding.
         for mr, versions in self.selected(cr, all_versions=True):
             verdicts = []
+            owed = False  # some reading selects the record and owes something under the rule
             for v, fid in versions:
                 na, transition, event = self.scope_verdict(cr, v, fid)
+                outside = Verdict(
+                    "not_applicable",
+                    set(),
+                    f"In this reading {mr.kind.replace('_', ' ')} {mr.id} is outside the rule.",
+                    {"_sources": ", ".join(v.sources)},
+                )
                 if not self.truth(cr.where, fid) and not self._where_undecidable(cr, fid):
-                    verdict = Verdict(
-                        "not_applicable",
-                        set(),
-                        f"In this reading {mr.kind.replace('_', ' ')} {mr.id} is outside the rule.",
-                        {"_sources": ", ".join(v.sources)},
-                    )
+                    verdict = outside
                 elif na is not None:
                     verdict = na
                 elif names := self._missing_before_cases(cr, fid):
@@ -814,9 +818,8 @@ class _PartyRun:
                 else:
                     assert isinstance(rule, DeadlineRule)
                     judged = self.deadline(cr, rule, mr, v, fid)
-                    if judged is None:
-                        continue
-                    verdict = judged
+                    verdict = outside if judged is None else judged  # None: no deadline applies
+                owed = owed or verdict is not outside
                 verdict.event = event
                 if transition and verdict.status == "breach":
                     months_end = self._transition_end(cr)
@@ -832,7 +835,7 @@ class _PartyRun:
                     )
                 verdict.records = [mr] + [r for r in verdict.records if r is not mr]
                 verdicts.append(verdict)
-            if verdicts:
+            if owed:
                 results[mr.id] = [self.corroborate(cr, self.combine_versions(verdicts, mr))]
         return results
 

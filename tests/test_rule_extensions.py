@@ -532,3 +532,41 @@ def test_a_field_absent_stays_absent_for_conditions_when_another_rule_joins_on_i
         ("AB-2", "ar1"): "breach",
     }
 
+
+def test_a_reading_with_no_applicable_deadline_owes_nothing() -> None:
+    # Two inspection teams disagree on the actual start. In one reading the run is not selected;
+    # in the other no deadline applies (the run has an actual_flop): nothing is owed, no finding.
+    # With a third reading in which the deadline applies and is missed, the readings disagree.
+    rule = {
+        "type": "deadline",
+        "id": "AB-1.R1",
+        "clause": "clause",
+        "trigger": {
+            "kind": "training_run",
+            "where": {"field": "actual_start", "op": "ge", "value": "2028-03-01"},
+        },
+        "fulfil": {"kind": "notification", "match": {"about": "id"}, "at": "sent_at"},
+        "deadlines": [
+            {
+                "anchor": "planned_start",
+                "offset": {"amount": 0, "unit": "days"},
+                "when": {"field": "compute_upper_flop", "op": "gt", "value": 1},
+            }
+        ],
+    }
+
+    def run_by(team: str, start: str, upper: float) -> Report:
+        rec = {
+            "kind": "training_run",
+            "id": "tr1",
+            "planned_start": "2028-03-01",
+            "actual_start": start,
+            "compute_upper_flop": upper,
+        }
+        return report([rec], source="inspection", source_party=team)
+
+    c = commitment(rules=[rule])
+    owed_nothing = [run_by("BBB", "2028-02-01", 5), run_by("CCC", "2028-03-02", 0)]
+    assert [r for r in both(treaty(), [c], owed_nothing, "2028-06-30") if r[2] == "tr1"] == []
+    disputed = [*owed_nothing, run_by("DDD", "2028-03-03", 5)]
+    assert verdict(treaty(), [c], disputed, "2028-06-30", "tr1") == ("gap", ("contradictory",))
