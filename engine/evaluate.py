@@ -603,7 +603,10 @@ class _PartyRun:
             b = getattr(self.fact_of[b_fid][1].record, b_field, None)
         if a is None or b is None:
             return False
-        return _seconds(a) < _seconds(b)
+        if isinstance(a, datetime) and isinstance(b, datetime):
+            return _seconds(a) < _seconds(b)
+        # a date against a timestamp: the timestamp's UTC day (docs/rules.md section 12)
+        return bool(_as_date(a) < _as_date(b))
 
     # -- scope ------------------------------------------------------------------------------
 

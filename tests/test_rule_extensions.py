@@ -570,3 +570,27 @@ def test_a_reading_with_no_applicable_deadline_owes_nothing() -> None:
     assert [r for r in both(treaty(), [c], owed_nothing, "2028-06-30") if r[2] == "tr1"] == []
     disputed = [*owed_nothing, run_by("DDD", "2028-03-03", 5)]
     assert verdict(treaty(), [c], disputed, "2028-06-30", "tr1") == ("gap", ("contradictory",))
+
+
+def test_a_count_before_compares_a_date_with_a_timestamp_by_day() -> None:
+    # An arrangement signed on 2028-01-01 is not strictly before a notification sent at
+    # 2028-01-01T00:00:01Z: a date and a timestamp are compared on the timestamp's UTC day.
+    rule = {
+        **classify({"count": "n", "op": "eq", "value": 0}, kind="notification"),
+        "counts": [{"name": "n", "kind": "arrangement", "before": ["signed_on", "sent_at"]}],
+    }
+
+    def notice(rid: str, at: str) -> dict[str, Any]:
+        return {"kind": "notification", "id": rid, "channel": "X", "about": "ar1", "sent_at": at}
+
+    reps = [
+        report(
+            [
+                arrangement("ar1", "2028-01-01"),
+                notice("n-same-day", "2028-01-01T00:00:01Z"),
+                notice("n-next-day", "2028-01-02T00:00:00Z"),
+            ]
+        )
+    ]
+    rows = {r[2]: r[3] for r in both(treaty(), [commitment(rules=[rule])], reps, "2028-06-30")}
+    assert rows == {"n-same-day": "breach", "n-next-day": "compliant"}
