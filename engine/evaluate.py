@@ -907,7 +907,7 @@ class _PartyRun:
                 base.summary,
                 base.values,
                 base.counterfactual,
-                base.records,
+                _records_of(verdicts),
                 min(events) if events else None,
             )
         parts = []
@@ -1065,7 +1065,8 @@ class _PartyRun:
                 f"{_fmt(anchor_val)}){delta}; required {rel}: by {_fmt_due(strict_due)}.",
                 shown,
                 None,
-                [frec],
+                # corroboration rests on every on-time fulfilment (docs/rules.md section 12)
+                [fulfil_records[r] for r in sorted(robust)],
             )
         if possible:
             frec = fulfil_records[sorted(possible)[0]]
@@ -1282,6 +1283,7 @@ class _PartyRun:
             else:
                 verdict = verdicts[0]
                 verdict.flags = set().union(*(v.flags for v in verdicts))
+                verdict.records = _records_of(verdicts)
             results[f"cycle:{due.isoformat()}"] = [self.corroborate(cr, verdict)]
         return results
 
@@ -1368,6 +1370,17 @@ class _PartyRun:
                 else:
                     out.append("submitted" if all(submitted) else "missing")
         return out
+
+
+def _records_of(verdicts: Iterable[Verdict]) -> list[MergedRecord]:
+    """The records the readings rest on, each once, in the order first seen: readings that agree
+    on a status may rest on different records (another fulfilment, another submission), and
+    corroboration looks at all of them (docs/rules.md section 12)."""
+    out: dict[str, MergedRecord] = {}
+    for v in verdicts:
+        for r in v.records:
+            out.setdefault(f"{r.kind}:{r.id}", r)
+    return list(out.values())
 
 
 def _clamped(y: int, m: int, d: int) -> date:

@@ -594,3 +594,31 @@ def test_a_count_before_compares_a_date_with_a_timestamp_by_day() -> None:
     ]
     rows = {r[2]: r[3] for r in both(treaty(), [commitment(rules=[rule])], reps, "2028-06-30")}
     assert rows == {"n-same-day": "breach", "n-next-day": "compliant"}
+
+
+def test_corroboration_rests_on_what_every_agreeing_reading_relies_on() -> None:
+    # The Party and the Secretariat disagree on when n1 was sent. In the Party's reading n1 fills
+    # the cycle; in the Secretariat's, n2 (reported by the Party alone) does. Both are on time,
+    # and the cycle rests on n1 too, which the Secretariat backs: not uncorroborated.
+    rule = {
+        "type": "periodic",
+        "id": "AB-1.R1",
+        "clause": "clause",
+        "corroboration": "flag",
+        "submission": {"kind": "notification"},
+        "at": "sent_at",
+        "schedule": {"every": "year", "month": 1, "day": 1},
+    }
+
+    def notice(rid: str, at: str) -> dict[str, Any]:
+        return {"kind": "notification", "id": rid, "channel": "X", "about": "x1", "sent_at": at}
+
+    reps = [
+        report([notice("n1", "2028-03-03T00:00:00Z"), notice("n2", "2028-06-28T00:00:00Z")]),
+        report([notice("n1", "2028-12-31T00:00:00Z")], source="secretariat"),
+    ]
+    t = treaty([party(eif="2028-02-28")])
+    assert verdict(t, [commitment(rules=[rule])], reps, "2029-01-01", "cycle:2029-01-01") == (
+        "compliant",
+        (),
+    )
