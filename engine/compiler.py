@@ -161,6 +161,9 @@ class CompiledRule:
     counts: list[CountJoin] = field(default_factory=list)
     join_rule: str | None = None
     fulfil_where: BoolTree | None = None
+    excuse_rule: str | None = None
+    """Deadline rules with ``excused_by``: the join of triggers with excusing records."""
+    excuse_where: BoolTree | None = None
     deadlines: list[DeadlinePlan] = field(default_factory=list)
     uses_params_missing: set[str] = field(default_factory=set)
     case_params: list[set[str]] = field(default_factory=list)
@@ -181,9 +184,11 @@ class Program:
     as_of: date
     join_checks: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """join rule -> [(right fact field, left fact field)] equalities, re-checked on firings."""
-    left_refs: dict[str, dict[str, str]] = field(default_factory=dict)
-    """kind -> {fact field: "str" or "num"} referenced from the other side of a join. durable_rules
-    raises error 311 (not a non-match) when such a field is absent, so facts carry a sentinel."""
+    left_refs: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    """kind -> {join field: (fact field, "str" or "num")}: fields referenced from the other side
+    of a join. durable_rules raises error 311 (not a non-match) when such a field is absent, so
+    facts carry a copy of the field under the join field's own name, or a sentinel when it is
+    absent; the field itself stays absent, so that atoms (exists, ne, ...) still see it absent."""
     join_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)
     """join rule -> (left kind, right kind). durable_rules never binds one fact to both patterns
     of a rule, so when the kinds are equal the evaluator adds the record's pair with itself."""
@@ -261,12 +266,15 @@ class _Compiler:
         self.atom_by_key: dict[str, str] = {}
         self.definition: dict[str, dict[str, Any]] = {}
         self.kinds: set[str] = set()
-        self.left_refs: dict[str, dict[str, str]] = {}
+        self.left_refs: dict[str, dict[str, tuple[str, str]]] = {}
         self.join_kinds: dict[str, tuple[str, str]] = {}
         self.join_checks: dict[str, list[tuple[str, str]]] = {}
 
-    def left_ref(self, kind: str, fact_field: str, typ: str) -> None:
-        self.left_refs.setdefault(kind, {})[fact_field] = typ
+    def left_ref(self, kind: str, fact_field: str, typ: str) -> str:
+        """The name under which a join references ``fact_field`` of the left fact."""
+        join_field = f"{fact_field}__j"
+        self.left_refs.setdefault(kind, {})[join_field] = (fact_field, typ)
+        return join_field
 
     # -- parameters -------------------------------------------------------------------------
 
@@ -626,12 +634,12 @@ class _Compiler:
                 for cf, sf in sorted(cs.same.items()):
                     cctx.reported(cf, f"{cptr}/same", JOIN_USE, JOIN_FIX)
                     ctx.reported(sf, f"{cptr}/same", JOIN_USE, JOIN_FIX)
-                    pattern.append({fact_name(cf): {"s": ctx.fname(sf)}})
-                    self.left_ref(
+                    ref = self.left_ref(
                         primary,
                         ctx.fname(sf),
                         "num" if ctx.ftype(sf, cptr) in ("number", "date", "datetime") else "str",
                     )
+                    pattern.append({fact_name(cf): {"s": ref}})
                 if cs.same_year:
                     cf, sf = cs.same_year
                     for c_, x in ((cctx, cf), (ctx, sf)):
@@ -641,8 +649,8 @@ class _Compiler:
                                 f"{x!r} is not a date or time",
                                 "name date fields",
                             )
-                    pattern.append({f"{cf}__year": {"s": f"{sf}__year"}})
-                    self.left_ref(primary, f"{sf}__year", "num")
+                    ref = self.left_ref(primary, f"{sf}__year", "num")
+                    pattern.append({f"{cf}__year": {"s": ref}})
                 if cs.before:
                     # Ordered comparisons between two facts are made after the join, in the
                     # evaluator: durable_rules segfaults when one follows an equality join.
@@ -694,10 +702,10 @@ class _Compiler:
                         f"{ff!r} ({a}) is matched with {tf!r} ({b})",
                         "match fields of the same type",
                     )
-                join.append({fact_name(ff): {"t": ctx.fname(tf)}})
-                self.left_ref(
+                ref = self.left_ref(
                     primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
                 )
+                join.append({fact_name(ff): {"t": ref}})
             if not rule.fulfil.match:
                 raise ctx.err(
                     f"{fptr}/match",
@@ -722,6 +730,8 @@ class _Compiler:
             }
             cr.join_rule = jname
             self.join_kinds[jname] = (primary, rule.fulfil.kind)
+            if rule.excused_by is not None:
+                cr.excuse_rule, cr.excuse_where = self.excuse(ctx, rule, primary, where, base, rid)
             for k, dl in enumerate(rule.deadlines):
                 dptr = f"{base}/deadlines/{k}"
                 at = ctx.ftype(dl.anchor, f"{dptr}/anchor")
@@ -768,6 +778,60 @@ class _Compiler:
                 self.param(ctx, rule.schedule.months, f"{base}/schedule/months")
         cr.param_fields = dict(ctx.comp_rule_params)  # type: ignore[attr-defined]
         return cr
+
+    def excuse(
+        self,
+        ctx: _Ctx,
+        rule: DeadlineRule,
+        primary: str,
+        where: BoolTree | None,
+        base: str,
+        rid: str,
+    ) -> tuple[str, BoolTree | None]:
+        """The join of triggers with their excusing records: (join rule name, excuse where).
+
+        Like a fulfilment, an excusing record is matched to the trigger by field equalities, which
+        durable_rules joins; the evaluator decides with the matched versions.
+        """
+        ex = rule.excused_by
+        assert ex is not None
+        xptr = f"{base}/excused_by"
+        self.check_kind(ctx.commitment, rule, ex.kind, f"{xptr}/kind")
+        xctx = _Ctx(self, ctx.commitment, rule, ex.kind, xptr, False)
+        xwhere = self.cond(xctx, ex.where, f"{xptr}/where") if ex.where is not None else None
+        if not ex.match:
+            raise ctx.err(
+                f"{xptr}/match",
+                "no correlation between the trigger and the excusing record",
+                "add match: {field: trigger_field}",
+            )
+        join: list[dict[str, Any]] = [{"kind": ex.kind}]
+        for xf, tf in sorted(ex.match.items()):
+            a = xctx.reported(xf, f"{xptr}/match", JOIN_USE, JOIN_FIX)
+            b = ctx.reported(tf, f"{xptr}/match", JOIN_USE, JOIN_FIX)
+            if a != b or a == "list":
+                raise ctx.err(
+                    f"{xptr}/match",
+                    f"{xf!r} ({a}) is matched with {tf!r} ({b})",
+                    "match fields of the same type (not lists)",
+                )
+            ref = self.left_ref(
+                primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
+            )
+            join.append({fact_name(xf): {"t": ref}})
+        xname = f"x_{rid}"
+        self.join_checks[xname] = [
+            (next(iter(p_)), next(iter(p_.values()))["t"]) for p_ in join[1:]
+        ]
+        self.definition[xname] = {
+            "all": [
+                {"t": {"$and": _narrow(primary, where, self.atoms)}},
+                {"f": {"$and": join + _narrow(ex.kind, xwhere, self.atoms)[1:]}},
+            ],
+            "run": xname,
+        }
+        self.join_kinds[xname] = (primary, ex.kind)
+        return xname, xwhere
 
     def _check_arith(self, ctx: _Ctx, ar: Arith, pointer: str) -> None:
         if ar.op == "abs" and len(ar.args) != 1:

@@ -133,6 +133,14 @@ def describe_rule(r: ClassifyRule | DeadlineRule | PeriodicRule) -> list[str]:
                 f"      {rel} {operand(dl.offset.amount)} {dl.offset.unit.replace('_', ' ')} {word} {dl.anchor}{when}"
             )
         out.append("      the strictest applicable deadline wins")
+        if r.excused_by is not None:
+            x = r.excused_by
+            xm = ", ".join(f"{k} = trigger.{v}" for k, v in x.match.items())
+            out.append(
+                f"      unless a {x.kind} with {xm}"
+                + (f" and {condition(x.where)}" if x.where else "")
+                + f" exists -> {_outcome(x.outcome)}"
+            )
         out.append(f"      late -> {_outcome(r.on_late)}; missing -> {_outcome(r.on_missing)}")
     else:
         s = r.schedule

@@ -475,8 +475,10 @@ class _PartyRun:
                     _put(fact, fact_name(name), value)
                 for cr in rules_by_kind.get(mr.kind, []):
                     self._rule_fields(cr, fid, fact, values)
-                for ref, typ in prog.left_refs.get(mr.kind, {}).items():
-                    if ref not in fact:
+                for ref, (src, typ) in prog.left_refs.get(mr.kind, {}).items():
+                    if src in fact:
+                        fact[ref] = fact[src]
+                    else:
                         # absent: a value nothing equals and nothing is earlier than
                         fact[ref] = ABSENT_NUMBER - n if typ == "num" else f"\u0000absent:{fid}"
                 self.facts.append(fact)
@@ -618,7 +620,10 @@ class _PartyRun:
             b = getattr(self.fact_of[b_fid][1].record, b_field, None)
         if a is None or b is None:
             return False
-        return _seconds(a) < _seconds(b)
+        if isinstance(a, datetime) and isinstance(b, datetime):
+            return _seconds(a) < _seconds(b)
+        # a date against a timestamp: the timestamp's UTC day (docs/rules.md section 12)
+        return bool(_as_date(a) < _as_date(b))
 
     # -- scope ------------------------------------------------------------------------------
 
@@ -797,17 +802,21 @@ class _PartyRun:
         results: dict[str | None, list[Verdict]] = {}
         # Subjects that are selected in some versions but not in others are still judged: the
         # versions where the record is not in scope count as "not applicable".
+        # A reading in which no deadline applies to a trigger owes nothing, like a reading that
+        # does not select it; a record none of whose readings owes anything has no finding.
         for mr, versions in self.selected(cr, all_versions=True):
             verdicts = []
+            owed = False  # some reading selects the record and owes something under the rule
             for v, fid in versions:
                 na, transition, event = self.scope_verdict(cr, v, fid)
+                outside = Verdict(
+                    "not_applicable",
+                    set(),
+                    f"In this reading {mr.kind.replace('_', ' ')} {mr.id} is outside the rule.",
+                    {"_sources": ", ".join(v.sources)},
+                )
                 if not self.truth(cr.where, fid) and not self._where_undecidable(cr, fid):
-                    verdict = Verdict(
-                        "not_applicable",
-                        set(),
-                        f"In this reading {mr.kind.replace('_', ' ')} {mr.id} is outside the rule.",
-                        {"_sources": ", ".join(v.sources)},
-                    )
+                    verdict = outside
                 elif na is not None:
                     verdict = na
                 elif names := self._missing_before_cases(cr, fid):
@@ -829,9 +838,8 @@ class _PartyRun:
                 else:
                     assert isinstance(rule, DeadlineRule)
                     judged = self.deadline(cr, rule, mr, v, fid)
-                    if judged is None:
-                        continue
-                    verdict = judged
+                    verdict = outside if judged is None else judged  # None: no deadline applies
+                owed = owed or verdict is not outside
                 verdict.event = event
                 if transition and verdict.status == "breach":
                     months_end = self._transition_end(cr)
@@ -847,7 +855,7 @@ class _PartyRun:
                     )
                 verdict.records = [mr] + [r for r in verdict.records if r is not mr]
                 verdicts.append(verdict)
-            if verdicts:
+            if owed:
                 results[mr.id] = [self.corroborate(cr, self.combine_versions(verdicts, mr))]
         return results
 
@@ -916,7 +924,7 @@ class _PartyRun:
                 base.summary,
                 base.values,
                 base.counterfactual,
-                base.records,
+                _records_of(verdicts),
                 min(events) if events else None,
             )
         parts = []
@@ -1037,6 +1045,10 @@ class _PartyRun:
         shown["due"] = _fmt_due(strict_due)
         if strict_dl.label:
             shown["deadline"] = strict_dl.label
+        if cr.excuse_rule is not None and rule.excused_by is not None:
+            excused = self._excuse(cr, rule, mr, fid, values, shown)
+            if excused is not None:
+                return excused
         # fulfilments
         by_record: dict[str, dict[int, bool]] = defaultdict(dict)
         fulfil_records: dict[str, MergedRecord] = {}
@@ -1070,7 +1082,8 @@ class _PartyRun:
                 f"{_fmt(anchor_val)}){delta}; required {rel}: by {_fmt_due(strict_due)}.",
                 shown,
                 None,
-                [frec],
+                # corroboration rests on every on-time fulfilment (docs/rules.md section 12)
+                [fulfil_records[r] for r in sorted(robust)],
             )
         if possible:
             frec = fulfil_records[sorted(possible)[0]]
@@ -1120,6 +1133,57 @@ class _PartyRun:
             f"by {_fmt_due(strict_due)}.",
             shown,
             f"would comply if the {what} had been made by {_fmt_due(strict_due)}",
+        )
+
+    def _excuse(
+        self,
+        cr: CompiledRule,
+        rule: DeadlineRule,
+        mr: MergedRecord,
+        fid: str,
+        values: Mapping[str, Any],
+        shown: dict[str, str],
+    ) -> Verdict | None:
+        """docs/rules.md section 7: a record that excuses the trigger decides before fulfilments.
+
+        Excused in every version of some excusing record: the excuse's outcome; in some versions
+        only: gap(contradictory); otherwise None (judged on its fulfilments).
+        """
+        ex = rule.excused_by
+        assert ex is not None and cr.excuse_rule is not None
+        matched: dict[str, set[int]] = defaultdict(set)
+        records: dict[str, MergedRecord] = {}
+        for x in self.pairs[cr.excuse_rule].get(fid, []):
+            if not self.truth(cr.excuse_where, x):
+                continue
+            xmr, xv = self.fact_of[x]
+            records[xmr.id] = xmr
+            matched[xmr.id].add(xv.index)
+        if not matched:
+            return None
+        what = ex.kind.replace("_", " ")
+        subject = f"{mr.kind.replace('_', ' ')} {mr.id}"
+        robust = sorted(r for r, vs in matched.items() if len(vs) == len(records[r].versions))
+        if not robust:
+            first = sorted(matched)[0]
+            return Verdict(
+                "gap",
+                {"contradictory"},
+                f"Sources disagree whether {what} {first} excuses {subject} from the deadline.",
+                shown,
+                None,
+                [records[first]],
+            )
+        o = ex.outcome
+        text = _fill(o.explain, values) + " " if o.explain else ""
+        return Verdict(
+            o.status,
+            set(o.flags),
+            f"{text}{what.capitalize()} {', '.join(robust)} excuses {subject} from the deadline "
+            f"(due by {shown['due']}).",
+            shown,
+            None,
+            [records[r] for r in robust],
         )
 
     def _amount(self, cr: CompiledRule, dl: DeadlinePlan, values: Mapping[str, Any]) -> int | str:
@@ -1236,6 +1300,7 @@ class _PartyRun:
             else:
                 verdict = verdicts[0]
                 verdict.flags = set().union(*(v.flags for v in verdicts))
+                verdict.records = _records_of(verdicts)
             results[f"cycle:{due.isoformat()}"] = [self.corroborate(cr, verdict)]
         return results
 
@@ -1322,6 +1387,17 @@ class _PartyRun:
                 else:
                     out.append("submitted" if all(submitted) else "missing")
         return out
+
+
+def _records_of(verdicts: Iterable[Verdict]) -> list[MergedRecord]:
+    """The records the readings rest on, each once, in the order first seen: readings that agree
+    on a status may rest on different records (another fulfilment, another submission), and
+    corroboration looks at all of them (docs/rules.md section 12)."""
+    out: dict[str, MergedRecord] = {}
+    for v in verdicts:
+        for r in v.records:
+            out.setdefault(f"{r.kind}:{r.id}", r)
+    return list(out.values())
 
 
 def _clamped(y: int, m: int, d: int) -> date:

@@ -567,7 +567,10 @@ def rule_kinds(rule: Rule) -> list[tuple[str, str]]:
         out += [(c.kind, f"/counts/{j}/kind") for j, c in enumerate(rule.counts)]
         return out
     if isinstance(rule, DeadlineRule):
-        return [(rule.trigger.kind, "/trigger/kind"), (rule.fulfil.kind, "/fulfil/kind")]
+        out = [(rule.trigger.kind, "/trigger/kind"), (rule.fulfil.kind, "/fulfil/kind")]
+        if rule.excused_by is not None:
+            out.append((rule.excused_by.kind, "/excused_by/kind"))
+        return out
     return [(rule.submission.kind, "/submission/kind")]
 
 
@@ -589,6 +592,8 @@ def iter_conditions(rule: Rule) -> Iterator[tuple[str, Condition, str]]:
         for k, dl in enumerate(rule.deadlines):
             if dl.when is not None:
                 yield f"/deadlines/{k}/when", dl.when, rule.trigger.kind
+        if rule.excused_by is not None and rule.excused_by.where is not None:
+            yield "/excused_by/where", rule.excused_by.where, rule.excused_by.kind
     else:
         if rule.submission.where is not None:
             yield "/submission/where", rule.submission.where, rule.submission.kind
@@ -2137,13 +2142,14 @@ class _Linter:
                     self.treaty,
                     rule,
                     kind,
-                    kind == primary_kind and not suffix.startswith(("/counts", "/fulfil")),
+                    kind == primary_kind
+                    and not suffix.startswith(("/counts", "/fulfil", "/excused_by")),
                 )
                 ptr = f"{base}{suffix}"
                 if (
                     kind == primary_kind
                     and sel.where is not None
-                    and not suffix.startswith(("/counts", "/fulfil"))
+                    and not suffix.startswith(("/counts", "/fulfil", "/excused_by"))
                 ):
                     r = _conjunction_unsat([(1, cond), (0, sel.where)], ptr, ctx, "")
                     if r is not None and r[0].startswith("1"):
@@ -2159,6 +2165,7 @@ class _Linter:
                     "/cases": "case",
                     "/counts": "count",
                     "/fulfil": "fulfilment",
+                    "/excused_by": "excuse",
                     "/deadlines": "deadline",
                 }
                 label = next((v for k, v in what.items() if suffix.startswith(k)), "condition")

@@ -291,6 +291,19 @@ class Fulfil(Doc):
     """Date or timestamp field of the fulfilling record compared with the deadline."""
 
 
+class Excuse(Doc):
+    """A record that releases the trigger from its deadlines (e.g. a refusal of the request)."""
+
+    kind: str
+    """Kind of the excusing record, e.g. ``inspection_refusal``."""
+    where: Condition | None = None
+    """Only records for which this holds excuse."""
+    match: dict[str, str]
+    """Correlation: excusing-record field -> trigger field that must be equal."""
+    outcome: Outcome = Outcome(status="not_applicable")
+    """The finding for an excused trigger; by default ``not_applicable`` (nothing was owed)."""
+
+
 class DeadlineRule(RuleBase):
     """Each trigger needs a correlated fulfilling record by the strictest applicable deadline."""
 
@@ -306,6 +319,8 @@ class DeadlineRule(RuleBase):
     """Outcome when the fulfilling record came after the deadline."""
     on_missing: Outcome = Outcome(status="breach", flags=["missing"])
     """Outcome when no fulfilling record exists and the deadline has passed."""
+    excused_by: Excuse | None = None
+    """A record whose existence means the deadline is not owed (it decides before fulfilments)."""
 
 
 class Schedule(Doc):
@@ -353,5 +368,17 @@ class PeriodicRule(RuleBase):
 
 Rule = Annotated[Union[ClassifyRule, DeadlineRule, PeriodicRule], Field(discriminator="type")]
 
-for _m in (Arith, AllOf, AnyOf, NotOf, AtLeast, Selector, Case, CountSpec, Deadline, Fulfil):
+for _m in (
+    Arith,
+    AllOf,
+    AnyOf,
+    NotOf,
+    AtLeast,
+    Selector,
+    Case,
+    CountSpec,
+    Deadline,
+    Fulfil,
+    Excuse,
+):
     _m.model_rebuild()

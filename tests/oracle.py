@@ -947,6 +947,45 @@ def due_point(
     raise ValueError(unit)
 
 
+def excuse(
+    rule: DeadlineRule, ctx: Ctx, fields: dict[str, Any], rec: Rec, r: Reach, event: date
+) -> VR | None:
+    """Section 7, excuses: once the due point is known, a record of ``excused_by.kind`` whose
+    ``where`` holds and whose ``match`` fields equal the trigger's releases the trigger.
+
+    A record that matches in every one of its versions gives the excuse's outcome; one that
+    matches in some versions only leaves it open: gap(contradictory). None: not excused.
+    """
+    ex = rule.excused_by
+    assert ex is not None
+    # as for fulfilments and counts, parameters in the excuse's where are read on the as-of date
+    wctx = Ctx(ctx.treaty, ctx.commitment, ctx.rule, ctx.records, _AS_OF[0])
+    always: list[tuple[str, str, str]] = []
+    sometimes = False
+    for x in ctx.records.get(ex.kind, []):
+        hits = []
+        for xv in x.versions:
+            ok = True if ex.where is None else holds(ex.where, xv.fields, wctx)
+            for x_field, t_field in ex.match.items():
+                ok = (
+                    ok
+                    and x_field in xv.fields
+                    and t_field in fields
+                    and equal(xv.fields[x_field], fields[t_field])
+                )
+            hits.append(ok)
+        if all(hits):
+            always.append(x.key)
+        elif any(hits):
+            sometimes = True
+    if always:
+        status, flags = _transition(ex.outcome.status, frozenset(ex.outcome.flags), r)
+        return VR(status, flags, event, frozenset({rec.key, *always}))
+    if sometimes:
+        return VR("gap", frozenset({"contradictory"}), event)
+    return None
+
+
 def deadline_version(
     rule: DeadlineRule, c: Commitment, env: Env, party: PartyInfo, rec: Rec, version: Version
 ) -> VR | None:
@@ -983,6 +1022,11 @@ def deadline_version(
         # READING: a trigger for which no deadline applies owes nothing: as if not selected.
         return None
     due = min(dues, key=lambda x: x.key)  # the strictest (earliest) due point wins
+
+    if rule.excused_by is not None:
+        excused = excuse(rule, ctx, fields, rec, r, event)
+        if excused is not None:
+            return excused
 
     on_time_all: list[tuple[str, str, str]] = []
     on_time_some = False

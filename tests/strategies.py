@@ -554,6 +554,29 @@ DEADLINE_SHAPES = [
 ]
 
 
+EXCUSE_SHAPES: dict[str, list[tuple[str, dict[str, str]]]] = {
+    # trigger kind -> [(excusing kind, match)]: shapes whose values often coincide, including
+    # excuses of the trigger's own kind (a record may excuse itself)
+    "training_run": [
+        ("notification", {"about": "id"}),
+        ("training_run", {"developer": "developer"}),
+    ],
+    "incident": [("notification", {"about": "id"}), ("incident", {"id": "id"})],
+    "arrangement": [
+        ("notification", {"about": "id"}),
+        ("arrangement", {"counterpart": "counterpart"}),
+    ],
+    "inspection_refusal": [
+        ("inspection", {"request": "request"}),
+        ("notification", {"about": "id"}),
+    ],
+    "inspection": [
+        ("inspection_refusal", {"request": "request"}),
+        ("inspection_refusal", {"requesting_party": "requesting_party", "request": "request"}),
+    ],
+}
+
+
 @st.composite
 def deadline_rule(draw: Any, rid: str) -> dict[str, Any]:
     kind, fkind, match, at, anchors = draw(st.sampled_from(DEADLINE_SHAPES))
@@ -591,6 +614,14 @@ def deadline_rule(draw: Any, rid: str) -> dict[str, Any]:
         rule["on_late"] = draw(outcome())
     if rarely(draw, 4):
         rule["on_missing"] = draw(outcome())
+    if rarely(draw, 2):
+        xkind, xmatch = draw(st.sampled_from(EXCUSE_SHAPES[kind]))
+        excuse: dict[str, Any] = {"kind": xkind, "match": xmatch}
+        if rarely(draw, 2):
+            excuse["where"] = draw(condition(xkind, 1))
+        if draw(st.booleans()):
+            excuse["outcome"] = draw(outcome())
+        rule["excused_by"] = excuse
     return rule
 
 
@@ -685,7 +716,8 @@ def party(draw: Any, code: str) -> dict[str, Any]:
 
 
 def rule_kinds(commitments: dict[str, Commitment]) -> list[str]:
-    """The record kinds the rules look at (subjects, triggers, fulfilments, counts, submissions)."""
+    """The record kinds the rules look at (subjects, triggers, fulfilments, excuses, counts,
+    submissions)."""
     kinds: set[str] = set()
     for c in commitments.values():
         for r in c.rules:
@@ -694,6 +726,8 @@ def rule_kinds(commitments: dict[str, Commitment]) -> list[str]:
                 kinds.update(cs.kind for cs in r.counts)
             elif r.type == "deadline":
                 kinds.update({r.trigger.kind, r.fulfil.kind})
+                if r.excused_by is not None:
+                    kinds.add(r.excused_by.kind)
             else:
                 kinds.add(r.submission.kind)
     return sorted(kinds)

@@ -308,6 +308,151 @@ def test_sources_cannot_correlate_records() -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# excused_by
+# ----------------------------------------------------------------------------------------------
+
+
+ACCESS = {
+    "type": "deadline",
+    "id": "AB-1.R1",
+    "clause": "grant access within 36 hours",
+    "scope": {"event": "received_at"},
+    "trigger": {"kind": "inspection_request"},
+    "fulfil": {"kind": "inspection", "match": {"request": "id"}, "at": "access_granted_at"},
+    "deadlines": [{"anchor": "received_at", "offset": {"amount": 36, "unit": "hours"}}],
+    "excused_by": {"kind": "inspection_refusal", "match": {"request": "id"}},
+}
+
+
+def insp_request(rid: str, at: str = "2028-09-04T08:00:00Z") -> dict[str, Any]:
+    return {
+        "kind": "inspection_request",
+        "id": rid,
+        "requesting_party": "DOV",
+        "facility": "fac-1",
+        "received_at": at,
+    }
+
+
+def refusal(rid: str, request: str, at: str = "2028-09-04T18:00:00Z") -> dict[str, Any]:
+    return {
+        "kind": "inspection_refusal",
+        "id": rid,
+        "request": request,
+        "requesting_party": "DOV",
+        "refused_at": at,
+    }
+
+
+def inspection(rid: str, request: str, at: str) -> dict[str, Any]:
+    return {
+        "kind": "inspection",
+        "id": rid,
+        "request": request,
+        "requesting_party": "DOV",
+        "access_granted_at": at,
+    }
+
+
+def test_a_refused_request_owes_no_access() -> None:
+    reps = [
+        report(
+            [
+                insp_request("ir-refused"),
+                refusal("ref-1", "ir-refused"),
+                insp_request("ir-silent"),
+                insp_request("ir-late"),
+                inspection("in-late", "ir-late", "2028-09-05T20:00:01Z"),
+                # refused, then inspected all the same: the refusal decides
+                insp_request("ir-both"),
+                refusal("ref-2", "ir-both"),
+                inspection("in-both", "ir-both", "2028-09-05T20:00:01Z"),
+            ],
+            source="secretariat",
+            submitted="2028-12-01T00:00:00Z",
+        )
+    ]
+    rows = {
+        r[2]: (r[3], r[4]) for r in both(treaty(), [commitment(rules=[ACCESS])], reps, "2028-12-31")
+    }
+    assert rows == {
+        "ir-refused": ("not_applicable", ()),
+        "ir-silent": ("breach", ("missing",)),
+        "ir-late": ("breach", ("late",)),
+        "ir-both": ("not_applicable", ()),
+    }
+
+
+def test_excuse_outcome_where_and_disputed_excuse() -> None:
+    rule = {
+        **ACCESS,
+        "corroboration": "required",
+        "excused_by": {
+            "kind": "inspection_refusal",
+            "match": {"request": "id"},
+            "where": {"field": "grounds", "op": "eq", "value": "quota"},
+            "outcome": {"status": "compliant"},
+        },
+    }
+    reps = [
+        report(
+            [
+                insp_request("ir-quota"),
+                {**refusal("ref-q", "ir-quota"), "grounds": "quota"},
+                insp_request("ir-other"),
+                {**refusal("ref-o", "ir-other"), "grounds": "safety"},
+                insp_request("ir-disputed"),
+                {**refusal("ref-d", "ir-disputed"), "grounds": "quota"},
+            ],
+            submitted="2028-12-01T00:00:00Z",
+        ),
+        # an open source says ref-d was about another request: excused in one reading only
+        report(
+            [{**refusal("ref-d", "ir-zzz"), "grounds": "quota"}],
+            source="open_source",
+            submitted="2028-12-01T00:00:00Z",
+        ),
+    ]
+    rows = {
+        r[2]: (r[3], r[4]) for r in both(treaty(), [commitment(rules=[rule])], reps, "2028-12-31")
+    }
+    assert rows == {
+        # compliant by the excuse, but resting only on the Party's own report
+        "ir-quota": ("gap", ("uncorroborated",)),
+        "ir-other": ("breach", ("missing",)),
+        "ir-disputed": ("gap", ("contradictory",)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("excuse", "pointer", "words"),
+    [
+        ({"kind": "inspection_refusal", "match": {}}, "/excused_by/match", "no correlation"),
+        ({"kind": "satellite", "match": {"request": "id"}}, "/excused_by/kind", "satellite"),
+        (
+            {"kind": "inspection_refusal", "match": {"refused_at": "id"}},
+            "/excused_by/match",
+            "refused_at",
+        ),
+        (
+            {
+                "kind": "inspection_refusal",
+                "match": {"request": "id"},
+                "where": {"field": "x", "op": "exists"},
+            },
+            "/excused_by/where",
+            "no field 'x'",
+        ),
+    ],
+)
+def test_excuse_misuse_is_a_one_line_compile_error(
+    excuse: dict[str, Any], pointer: str, words: str
+) -> None:
+    err = compile_error([{**ACCESS, "excused_by": excuse}])
+    assert pointer in err.pointer and words in err.message
+
+
+# ----------------------------------------------------------------------------------------------
 # Rulings found by the random differential scan
 # ----------------------------------------------------------------------------------------------
 
@@ -348,3 +493,132 @@ def test_absence_with_a_cycle_submitted_in_some_readings_only_is_a_missing_repor
     rows = {(r[1], r[2]): (r[3], r[4]) for r in both(t, [quiet, periodic], reps, "2029-01-01")}
     assert rows[("AB-3", "cycle:2028-12-31")] == ("gap", ("contradictory",))
     assert rows[("AB-2", None)] == ("gap", ("missing_report",))
+
+
+def test_a_field_absent_stays_absent_for_conditions_when_another_rule_joins_on_it() -> None:
+    # AB-1 counts annual exchanges by the arrangement's counterpart, so the engine gives the
+    # arrangement's counterpart a join sentinel when it is absent; AB-2 must still see the
+    # counterpart as not reported.
+    joins = commitment(
+        rules=[
+            {
+                **classify({"count": "n", "op": "ge", "value": 1}, kind="arrangement"),
+                "counts": [{"name": "n", "kind": "annual_exchange", "same": {"id": "counterpart"}}],
+            }
+        ]
+    )
+    reads = commitment(
+        "AB-2",
+        rules=[
+            {
+                **classify({"field": "counterpart", "op": "ne", "value": "ZZZ"}, rid="AB-2.R1"),
+                "subject": {
+                    "kind": "arrangement",
+                    "where": {"field": "counterpart", "op": "exists"},
+                },
+            }
+        ],
+    )
+    reps = [
+        report(
+            [arrangement("ar1", "2028-02-01", counterpart="BBB"), arrangement("ar2", "2028-02-01")]
+        )
+    ]
+    t = treaty(commitments=["AB-1", "AB-2"])
+    rows = {(r[1], r[2]): r[3] for r in both(t, [joins, reads], reps, "2028-06-30")}
+    assert rows == {
+        ("AB-1", "ar1"): "compliant",
+        ("AB-1", "ar2"): "compliant",
+        ("AB-2", "ar1"): "breach",
+    }
+
+
+def test_a_reading_with_no_applicable_deadline_owes_nothing() -> None:
+    # Two inspection teams disagree on the actual start. In one reading the run is not selected;
+    # in the other no deadline applies (the run has an actual_flop): nothing is owed, no finding.
+    # With a third reading in which the deadline applies and is missed, the readings disagree.
+    rule = {
+        "type": "deadline",
+        "id": "AB-1.R1",
+        "clause": "clause",
+        "trigger": {
+            "kind": "training_run",
+            "where": {"field": "actual_start", "op": "ge", "value": "2028-03-01"},
+        },
+        "fulfil": {"kind": "notification", "match": {"about": "id"}, "at": "sent_at"},
+        "deadlines": [
+            {
+                "anchor": "planned_start",
+                "offset": {"amount": 0, "unit": "days"},
+                "when": {"field": "compute_upper_flop", "op": "gt", "value": 1},
+            }
+        ],
+    }
+
+    def run_by(team: str, start: str, upper: float) -> Report:
+        rec = {
+            "kind": "training_run",
+            "id": "tr1",
+            "planned_start": "2028-03-01",
+            "actual_start": start,
+            "compute_upper_flop": upper,
+        }
+        return report([rec], source="inspection", source_party=team)
+
+    c = commitment(rules=[rule])
+    owed_nothing = [run_by("BBB", "2028-02-01", 5), run_by("CCC", "2028-03-02", 0)]
+    assert [r for r in both(treaty(), [c], owed_nothing, "2028-06-30") if r[2] == "tr1"] == []
+    disputed = [*owed_nothing, run_by("DDD", "2028-03-03", 5)]
+    assert verdict(treaty(), [c], disputed, "2028-06-30", "tr1") == ("gap", ("contradictory",))
+
+
+def test_a_count_before_compares_a_date_with_a_timestamp_by_day() -> None:
+    # An arrangement signed on 2028-01-01 is not strictly before a notification sent at
+    # 2028-01-01T00:00:01Z: a date and a timestamp are compared on the timestamp's UTC day.
+    rule = {
+        **classify({"count": "n", "op": "eq", "value": 0}, kind="notification"),
+        "counts": [{"name": "n", "kind": "arrangement", "before": ["signed_on", "sent_at"]}],
+    }
+
+    def notice(rid: str, at: str) -> dict[str, Any]:
+        return {"kind": "notification", "id": rid, "channel": "X", "about": "ar1", "sent_at": at}
+
+    reps = [
+        report(
+            [
+                arrangement("ar1", "2028-01-01"),
+                notice("n-same-day", "2028-01-01T00:00:01Z"),
+                notice("n-next-day", "2028-01-02T00:00:00Z"),
+            ]
+        )
+    ]
+    rows = {r[2]: r[3] for r in both(treaty(), [commitment(rules=[rule])], reps, "2028-06-30")}
+    assert rows == {"n-same-day": "breach", "n-next-day": "compliant"}
+
+
+def test_corroboration_rests_on_what_every_agreeing_reading_relies_on() -> None:
+    # The Party and the Secretariat disagree on when n1 was sent. In the Party's reading n1 fills
+    # the cycle; in the Secretariat's, n2 (reported by the Party alone) does. Both are on time,
+    # and the cycle rests on n1 too, which the Secretariat backs: not uncorroborated.
+    rule = {
+        "type": "periodic",
+        "id": "AB-1.R1",
+        "clause": "clause",
+        "corroboration": "flag",
+        "submission": {"kind": "notification"},
+        "at": "sent_at",
+        "schedule": {"every": "year", "month": 1, "day": 1},
+    }
+
+    def notice(rid: str, at: str) -> dict[str, Any]:
+        return {"kind": "notification", "id": rid, "channel": "X", "about": "x1", "sent_at": at}
+
+    reps = [
+        report([notice("n1", "2028-03-03T00:00:00Z"), notice("n2", "2028-06-28T00:00:00Z")]),
+        report([notice("n1", "2028-12-31T00:00:00Z")], source="secretariat"),
+    ]
+    t = treaty([party(eif="2028-02-28")])
+    assert verdict(t, [commitment(rules=[rule])], reps, "2029-01-01", "cycle:2029-01-01") == (
+        "compliant",
+        (),
+    )
