@@ -192,6 +192,9 @@ class Program:
     join_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)
     """join rule -> (left kind, right kind). durable_rules never binds one fact to both patterns
     of a rule, so when the kinds are equal the evaluator adds the record's pair with itself."""
+    elements: dict[str, tuple[str, str, set[str]]] = field(default_factory=dict)
+    """element kind -> (listing kind, list fact field, fact fields copied): for ``contains``
+    joins, every fact of the listing kind is also asserted as one element fact per list item."""
 
 
 JOIN_USE = "correlate two records"
@@ -269,6 +272,7 @@ class _Compiler:
         self.left_refs: dict[str, dict[str, tuple[str, str]]] = {}
         self.join_kinds: dict[str, tuple[str, str]] = {}
         self.join_checks: dict[str, list[tuple[str, str]]] = {}
+        self.elements: dict[str, tuple[str, str, set[str]]] = {}
 
     def left_ref(self, kind: str, fact_field: str, typ: str) -> str:
         """The name under which a join references ``fact_field`` of the left fact."""
@@ -642,15 +646,22 @@ class _Compiler:
                     pattern.append({fact_name(cf): {"s": ref}})
                 if cs.same_year:
                     cf, sf = cs.same_year
+                    # A date or time is joined by its year; a whole-number field is the year.
+                    years: list[str] = []
                     for c_, x in ((cctx, cf), (ctx, sf)):
-                        if c_.reported(x, f"{cptr}/same_year", JOIN_USE, JOIN_FIX) not in TEMPORAL:
+                        t = c_.reported(x, f"{cptr}/same_year", JOIN_USE, JOIN_FIX)
+                        if t in TEMPORAL:
+                            years.append(f"{c_.fname(x)}__year")
+                        elif t == "number" and x not in c_.derived and _whole(c_.kind, x):
+                            years.append(c_.fname(x))
+                        else:
                             raise ctx.err(
                                 f"{cptr}/same_year",
-                                f"{x!r} is not a date or time",
-                                "name date fields",
+                                f"{x!r} is neither a date nor a whole-number year",
+                                "name date fields or a year field such as for_year",
                             )
-                    ref = self.left_ref(primary, f"{sf}__year", "num")
-                    pattern.append({f"{cf}__year": {"s": ref}})
+                    ref = self.left_ref(primary, years[1], "num")
+                    pattern.append({years[0]: {"s": ref}})
                 if cs.before:
                     # Ordered comparisons between two facts are made after the join, in the
                     # evaluator: durable_rules segfaults when one follows an equality join.
@@ -660,6 +671,14 @@ class _Compiler:
                             raise ctx.err(
                                 f"{cptr}/before", f"{x!r} is not a date or time", "name date fields"
                             )
+                right_kind = cs.kind
+                narrow_right = _narrow(cs.kind, cw, self.atoms)[1:]
+                if cs.contains:
+                    right_kind, item = self.contains(ctx, cctx, cs.contains, pattern, cptr)
+                    pattern = [{"kind": right_kind}, item, *pattern[1:]]
+                    # element facts carry only the join fields: the count's where is checked on
+                    # the listing record's own atoms by the evaluator
+                    narrow_right = []
                 rname = f"c_{rid}_{j}"
                 self.join_checks[rname] = [
                     (next(iter(p_)), next(iter(p_.values()))["s"]) for p_ in pattern[1:]
@@ -667,11 +686,11 @@ class _Compiler:
                 self.definition[rname] = {
                     "all": [
                         {"s": {"$and": _narrow(primary, where, self.atoms)}},
-                        {"c": {"$and": pattern + _narrow(cs.kind, cw, self.atoms)[1:]}},
+                        {"c": {"$and": pattern + narrow_right}},
                     ],
                     "run": rname,
                 }
-                self.join_kinds[rname] = (primary, cs.kind)
+                self.join_kinds[rname] = (primary, right_kind)
                 cr.counts.append(CountJoin(rname, cs.name, cs.kind, cw, cs.before))
             for j, case in enumerate(rule.cases):
                 cr.cases.append(self.cond(ctx, case.when, f"{base}/cases/{j}/when", names))
@@ -779,6 +798,52 @@ class _Compiler:
         cr.param_fields = dict(ctx.comp_rule_params)  # type: ignore[attr-defined]
         return cr
 
+    def contains(
+        self,
+        ctx: _Ctx,
+        cctx: _Ctx,
+        contains: dict[str, str],
+        pattern: list[dict[str, Any]],
+        cptr: str,
+    ) -> tuple[str, dict[str, Any]]:
+        """A join on "the counted record's list holds the subject's field": (element kind, the
+        pattern matching the element with the subject field).
+
+        durable_rules joins only on equality, and cannot test membership of one fact's list
+        against another fact's field. So each listing record is also asserted as one *element
+        fact* per list item (kind ``KIND#FIELD``, the item under ``_item``, the listing fact's id
+        under ``_of`` and copies of the other fields the join compares), and durable_rules joins
+        the subject with the elements by equality; the evaluator counts an element as its
+        listing record. Matching stays in durable_rules, and lists are short (a calendar's runs,
+        an arrangement's members), so the extra facts are few.
+        """
+        if len(contains) != 1:
+            raise ctx.err(
+                f"{cptr}/contains",
+                f"a count can test one list; this one names {len(contains)}",
+                "keep one list field under contains (split the count otherwise)",
+            )
+        ((lf, sf),) = contains.items()
+        lt = cctx.reported(lf, f"{cptr}/contains", JOIN_USE, JOIN_FIX)
+        if lt != "list":
+            raise ctx.err(
+                f"{cptr}/contains",
+                f"{lf!r} ({lt}) is not a list field of {cctx.kind!r}",
+                "name a list field of the counted record, e.g. runs; use same for equality",
+            )
+        st = ctx.reported(sf, f"{cptr}/contains", JOIN_USE, JOIN_FIX)
+        if st != "str":
+            raise ctx.err(
+                f"{cptr}/contains",
+                f"lists hold text; the subject field {sf!r} is {st}",
+                "name a text field of the subject, e.g. id",
+            )
+        element_kind = f"{cctx.kind}#{lf}"
+        copies = self.elements.setdefault(element_kind, (cctx.kind, fact_name(lf), set()))[2]
+        copies.update(next(iter(p_)) for p_ in pattern[1:])
+        ref = self.left_ref(ctx.kind, ctx.fname(sf), "str")
+        return element_kind, {"_item": {"s": ref}}
+
     def excuse(
         self,
         ctx: _Ctx,
@@ -873,6 +938,16 @@ class _Compiler:
                     f"{a!r} is not a number",
                     "use numbers, fields or parameters",
                 )
+
+
+def _whole(kind: str, name: str) -> bool:
+    """Whether a number field of a record kind holds whole numbers (a year)."""
+    info = RECORD_MODELS[kind].model_fields.get(name)
+    if info is None:
+        return False
+    ann = info.annotation
+    args = [a for a in typing.get_args(ann) if a is not NoneType] if typing.get_args(ann) else [ann]
+    return args == [int]
 
 
 def _contains_no_value(x: Any) -> bool:
@@ -1047,6 +1122,7 @@ def compile_program(
         comp.join_checks,
         comp.left_refs,
         comp.join_kinds,
+        comp.elements,
     )
 
 

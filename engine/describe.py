@@ -104,6 +104,7 @@ def describe_rule(r: ClassifyRule | DeadlineRule | PeriodicRule) -> list[str]:
         )
         for cs in r.counts:
             extra = [f"{k} = subject.{v}" for k, v in cs.same.items()]
+            extra += [f"{k} includes subject.{v}" for k, v in cs.contains.items()]
             if cs.same_year:
                 extra.append(f"same year of {cs.same_year[0]} as subject.{cs.same_year[1]}")
             if cs.before:

@@ -438,6 +438,8 @@ class _PartyRun:
         """Per (periodic rule, due date): each reading's verdict and whether it had a submission."""
         self.virtual_of: dict[str, dict[str, Any]] = {}
         """Per fact: the virtual fields of its record (docs/rules.md section 3)."""
+        self.parent_of: dict[str, str] = {}
+        """Element fact -> the fact of the record whose list holds the element."""
 
     def virtual(self, mr: MergedRecord) -> dict[str, Any]:
         """The fields every record has without a report stating them (``VIRTUAL_FIELDS``).
@@ -484,6 +486,22 @@ class _PartyRun:
                 self.facts.append(fact)
                 self.fact_of[fid] = (mr, v)
                 self.facts_by_kind[mr.kind].append(fid)
+                self.facts.extend(self._elements(mr.kind, fid, fact))
+
+    def _elements(self, kind: str, fid: str, fact: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """One element fact per item of each list a ``contains`` join looks into (see
+        ``_Compiler.contains``): the item, the listing fact and the join fields it compares."""
+        out: list[dict[str, Any]] = []
+        for ekind, (lkind, list_field, copies) in sorted(self.ev.program.elements.items()):
+            if lkind != kind:
+                continue
+            for i, item in enumerate(fact.get(list_field) or []):
+                eid = f"{fid}.{ekind}.{i}"
+                efact = {"id": eid, "kind": ekind, "_item": item, "_of": fid}
+                efact.update({c: fact[c] for c in sorted(copies) if c in fact})
+                self.parent_of[eid] = fid
+                out.append(efact)
+        return out
 
     def _event_day(self, cr: CompiledRule, values: Mapping[str, Any]) -> date:
         scope = cr.rule.scope
@@ -557,7 +575,8 @@ class _PartyRun:
                             f"durable_rules fired {rule_name} for {left}/{right} although "
                             f"{rf} != {lf}: a join equality was dropped"
                         )
-                self.pairs[rule_name][left].append(right)
+                # an element fact stands for the record whose list holds it
+                self.pairs[rule_name][left].append(self.parent_of.get(right, right))
         # durable_rules never binds one fact to both patterns of a rule, so a record version is
         # never joined with itself. Where both sides are of one kind, the self-pair is added
         # when the join's equalities hold within the fact; each side's ``where`` is re-checked

@@ -201,8 +201,12 @@ class CountSpec(Doc):
     """Only counted records for which this holds are counted."""
     same: dict[str, str] = Field(default_factory=dict)
     """Correlation: counted-record field -> subject field that must be equal."""
+    contains: dict[str, str] = Field(default_factory=dict)
+    """Correlation: counted-record list field -> subject field whose value the list must hold
+    (a calendar's ``runs`` listing the run's ``id``). One list per count."""
     same_year: tuple[str, str] | None = None
-    """(counted date field, subject date field) that must fall in the same calendar year."""
+    """(counted field, subject field) that must fall in the same calendar year: each a date or
+    time, or a whole-number year field such as a calendar's ``for_year``."""
     before: tuple[str, str] | None = None
     """(counted time field, subject time field): count only records strictly earlier."""
     distinct: bool = False

@@ -656,6 +656,14 @@ def count(name: str, subject: dict[str, Any], ctx: Ctx) -> int | None:
             ok = True if spec.where is None else holds(spec.where, fields, wctx)
             for f_r, f_s in spec.same.items():
                 ok = ok and f_r in fields and f_s in subject and equal(fields[f_r], subject[f_s])
+            for f_r, f_s in spec.contains.items():
+                # section 6: the counted record's list holds the subject's value
+                ok = (
+                    ok
+                    and isinstance(fields.get(f_r), list)
+                    and f_s in subject
+                    and any(equal(x, subject[f_s]) for x in fields[f_r])
+                )
             if spec.same_year is not None:
                 f_r, f_s = spec.same_year
                 ok = (

@@ -181,6 +181,11 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "access_granted_at": ("ts", timestamps(), True),
         "hours_on_site": ("num", st.sampled_from([0, 8, 24, 48]), False),
     },
+    "calendar": {
+        "for_year": ("num", st.integers(2027, 2031), True),
+        "submitted_at": ("ts", timestamps(), True),
+        "runs": ("list", sublists(["tr1", "tr2", "in1"]), False),
+    },
     "annual_exchange": {
         "valid_for_year": ("num", st.integers(2027, 2031), True),
         "submitted_at": ("ts", timestamps(), True),
@@ -197,7 +202,20 @@ IDS = {
     "inspection_refusal": ["rf1", "rf2"],
     "inspection": ["is1", "is2", "is3", "is4"],
     "annual_exchange": ["ax1", "ax2", "ax3"],
+    "calendar": ["ca1", "ca2"],
 }
+CONTAINS_SHAPES: dict[str, list[tuple[str, str, str]]] = {
+    # subject kind -> [(counted kind, its list field, subject field)] whose values often meet
+    "training_run": [("calendar", "runs", "id")],
+    "arrangement": [
+        ("arrangement", "members", "counterpart"),
+        ("incident", "affected_parties", "counterpart"),
+    ],
+    "inspection": [("arrangement", "members", "requesting_party")],
+    "inspection_refusal": [("incident", "affected_parties", "requesting_party")],
+}
+YEAR_FIELDS = {"valid_for_year", "for_year"}
+"""Whole-number year fields, usable in a count's same_year like a date."""
 ALL_IDS = [(k, i) for k, ids in IDS.items() for i in ids]
 
 
@@ -313,7 +331,7 @@ def literal(draw: Any, kind: str, name: str) -> Any:
             return draw(days).isoformat()
         return draw(values).isoformat()
     if cat == "list":
-        return draw(st.sampled_from(CODES + SEVERITY + DOMAINS + ["all"]))
+        return draw(st.sampled_from(CODES + SEVERITY + DOMAINS + ["all", "tr1"]))
     return draw(values)
 
 
@@ -475,7 +493,7 @@ def derive(draw: Any, kind: str) -> dict[str, Any]:
 
 def common(draw: Any, rid: str, kind: str, derived: dict[str, Any]) -> dict[str, Any]:
     optional = [n for n, (_c, _v, req) in FIELDS[kind].items() if not req] + (
-        ["dv"] if derived else []
+        ["dv"] if "dv" in derived else []
     )
     out: dict[str, Any] = {
         "id": rid,
@@ -496,23 +514,49 @@ def common(draw: Any, rid: str, kind: str, derived: dict[str, Any]) -> dict[str,
 def classify_rule(draw: Any, rid: str) -> dict[str, Any]:
     kind = draw(st.sampled_from(KINDS))
     derived = draw(derive(kind))
+    dates = fields_of(kind, ("date",))
+    if len(dates) >= 2 and rarely(draw, 3):
+        # a derived date (CB-3's start: the actual start, else the planned one)
+        op = draw(st.sampled_from(["coalesce", "min", "max"]))
+        derived["ds"] = {"op": op, "args": [{"field": d} for d in draw(st.permutations(dates))[:2]]}
     counts = []
-    if rarely(draw, 3):
+    shapes = CONTAINS_SHAPES.get(kind, [])
+    if rarely(draw, 3) or (shapes and rarely(draw, 2)):
         ckind = draw(st.sampled_from(KINDS))
+        listing = None
+        if shapes and draw(st.booleans()):
+            ckind, list_field, subject_field = draw(st.sampled_from(shapes))
+            listing = {list_field: subject_field}
         spec: dict[str, Any] = {"name": "n", "kind": ckind}
-        if draw(st.booleans()):
+
+        def often() -> bool:
+            # with a list join, no other condition most of the time: the count should often be
+            # above 0 (hypothesis favours the "rare" middle value, so a plain coin would not do)
+            return (draw(st.integers(0, 9)) == 9) if listing else bool(draw(st.booleans()))
+
+        if often():
             spec["where"] = draw(condition(ckind, 0))
         for cat in ("str", "num"):
             mine = fields_of(ckind, (cat,))
             theirs = fields_of(kind, (cat,))
-            if mine and theirs and draw(st.booleans()):
+            if mine and theirs and often():
                 spec["same"] = {draw(st.sampled_from(mine)): draw(st.sampled_from(theirs))}
                 break
+        lists, texts = fields_of(ckind, ("list",)), fields_of(kind, ("str",))
+        if listing is None and lists and rarely(draw, 3):
+            listing = {draw(st.sampled_from(lists)): draw(st.sampled_from(texts))}
+        if listing is not None:
+            # the counted record's list holds the subject's value (a calendar listing the run)
+            spec["contains"] = listing
         t_mine, t_theirs = fields_of(ckind, ("date", "ts")), fields_of(kind, ("date", "ts"))
+        t_theirs += [n for n in derived if n == "ds"]
         if t_mine and t_theirs:
-            if draw(st.booleans()):
+            years = [n for n in FIELDS[ckind] if n in YEAR_FIELDS]
+            if years and (draw(st.integers(0, 3)) == 3 if listing else rarely(draw, 2)):
+                spec["same_year"] = [draw(st.sampled_from(years)), draw(st.sampled_from(t_theirs))]
+            elif often():
                 spec["same_year"] = [draw(st.sampled_from(t_mine)), draw(st.sampled_from(t_theirs))]
-            if draw(st.booleans()):
+            if often():
                 spec["before"] = [draw(st.sampled_from(t_mine)), draw(st.sampled_from(t_theirs))]
         counts.append(spec)
     names = tuple(c["name"] for c in counts)
@@ -522,13 +566,20 @@ def classify_rule(draw: Any, rid: str) -> dict[str, Any]:
         "subject": {"kind": kind},
         "counts": counts,
         "cases": [
-            {"when": draw(condition(kind, 2, bool(derived), names)), **draw(outcome())}
+            {"when": draw(condition(kind, 2, "dv" in derived, names)), **draw(outcome())}
             for _ in range(draw(st.integers(1, 3)))
         ],
         "otherwise": draw(outcome()),
     }
     if draw(st.booleans()):
-        rule["subject"]["where"] = draw(condition(kind, 1, bool(derived)))
+        rule["subject"]["where"] = draw(condition(kind, 1, "dv" in derived))
+    if "ds" in derived and rarely(draw, 2):
+        rule["scope"] = {"event": "ds"}
+    if names and draw(st.booleans()):
+        # test the count first, so that it is read (a calendar listing the run)
+        op = draw(st.sampled_from(["ge", "eq", "lt"]))
+        first = {"when": {"count": names[0], "op": op, "value": draw(st.integers(0, 2))}}
+        rule["cases"].insert(0, {**first, **draw(outcome())})
     return rule
 
 

@@ -453,6 +453,129 @@ def test_excuse_misuse_is_a_one_line_compile_error(
 
 
 # ----------------------------------------------------------------------------------------------
+# contains (a list of the counted record holds the subject's value), same_year on a year field
+# ----------------------------------------------------------------------------------------------
+
+
+LISTED = {
+    **classify({"count": "listing", "op": "eq", "value": 0}),
+    "derive": {
+        "start": {"op": "coalesce", "args": [{"field": "actual_start"}, {"field": "planned_start"}]}
+    },
+    "counts": [
+        {
+            "name": "listing",
+            "kind": "calendar",
+            "contains": {"runs": "id"},
+            "same_year": ["for_year", "start"],
+            "before": ["submitted_at", "start"],
+        }
+    ],
+}
+
+
+def calendar(rid: str, year: int, runs: list[str], at: str) -> dict[str, Any]:
+    return {"kind": "calendar", "id": rid, "for_year": year, "runs": runs, "submitted_at": at}
+
+
+def test_a_run_listed_in_the_calendar_for_its_year() -> None:
+    reps = [
+        report(
+            [
+                calendar("cal-2029", 2029, ["r-listed", "r-late-calendar"], "2028-11-10T09:00:00Z"),
+                calendar("cal-2030", 2030, ["r-other-year"], "2028-11-10T09:00:00Z"),
+                # listed, but the calendar came after the run had started
+                calendar("cal-2029b", 2029, ["r-late-calendar"], "2029-05-01T00:00:00Z"),
+            ],
+            submitted="2029-05-02T00:00:00Z",
+        ),
+        report(
+            [
+                {"kind": "training_run", "id": rid, "planned_start": start, **kw}
+                for rid, start, kw in [
+                    ("r-listed", "2029-03-01", {}),
+                    ("r-unlisted", "2029-03-01", {}),
+                    ("r-other-year", "2029-03-01", {}),
+                    # planned in 2030, started early in 2029: the derived start counts
+                    ("r-late-calendar", "2030-02-01", {"actual_start": "2029-04-01"}),
+                ]
+            ],
+            submitted="2029-05-02T00:00:00Z",
+        ),
+    ]
+    rows = {r[2]: r[3] for r in both(treaty(), [commitment(rules=[LISTED])], reps, "2029-06-30")}
+    assert rows == {
+        "r-listed": "compliant",
+        "r-unlisted": "breach",
+        "r-other-year": "breach",
+        "r-late-calendar": "compliant",  # cal-2029 (before the start) lists it too
+    }
+
+
+def test_contains_when_the_record_lists_itself_and_when_sources_disagree() -> None:
+    # An arrangement counted by its members holding the subject's counterpart, with the subject
+    # among the counted (an arrangement may count itself); a disputed member list counts if any
+    # reading holds the value (section 6).
+    rule = {
+        **classify({"count": "n", "op": "ge", "value": 1}, kind="arrangement"),
+        "counts": [{"name": "n", "kind": "arrangement", "contains": {"members": "counterpart"}}],
+    }
+    reps = [
+        report(
+            [
+                arrangement("a-self", "2028-02-01", counterpart="BBB", members=["BBB", "CCC"]),
+                arrangement("a-none", "2028-02-01", counterpart="DDD", members=["BBB"]),
+                arrangement("a-disputed", "2028-02-01", counterpart="EEE", members=["CCC"]),
+            ]
+        ),
+        report(
+            [arrangement("a-disputed", "2028-02-01", counterpart="EEE", members=["EEE"])],
+            source="open_source",
+        ),
+    ]
+    rows = {r[2]: r[3] for r in both(treaty(), [commitment(rules=[rule])], reps, "2028-06-30")}
+    assert rows == {"a-self": "breach", "a-none": "compliant", "a-disputed": "breach"}
+
+
+@pytest.mark.parametrize(
+    ("count", "pointer", "words"),
+    [
+        (
+            {"name": "n", "kind": "calendar", "contains": {"for_year": "id"}},
+            "/counts/0/contains",
+            "not a list field",
+        ),
+        (
+            {"name": "n", "kind": "calendar", "contains": {"runs": "planned_start"}},
+            "/counts/0/contains",
+            "lists hold text",
+        ),
+        (
+            {"name": "n", "kind": "calendar", "contains": {"runs": "id", "runz": "id"}},
+            "/counts/0/contains",
+            "one list",
+        ),
+        (
+            {"name": "n", "kind": "calendar", "contains": {"reported_by": "id"}},
+            "/counts/0/contains",
+            "reported_by",
+        ),
+        (
+            {"name": "n", "kind": "inventory_account", "same_year": ["sigma", "planned_start"]},
+            "/counts/0/same_year",
+            "whole-number year",
+        ),
+    ],
+)
+def test_count_join_misuse_is_a_one_line_compile_error(
+    count: dict[str, Any], pointer: str, words: str
+) -> None:
+    rule = {**classify({"count": "n", "op": "eq", "value": 0}), "counts": [count]}
+    err = compile_error([rule])
+    assert pointer in err.pointer and words in err.message, (err.pointer, err.message)
+
+
+# ----------------------------------------------------------------------------------------------
 # Rulings found by the random differential scan
 # ----------------------------------------------------------------------------------------------
 
