@@ -504,6 +504,11 @@ class _PartyRun:
         return out
 
     def _event_day(self, cr: CompiledRule, values: Mapping[str, Any]) -> date:
+        return self._scope_day(cr, values) or self.ev.as_of
+
+    def _scope_day(self, cr: CompiledRule, values: Mapping[str, Any]) -> date | None:
+        """The record's event date (docs/rules.md section 3): the as-of date without a scope,
+        None when the scope's date is not among ``values`` (not reported, or derived)."""
         scope = cr.rule.scope
         for attr in ("event", "start"):
             name = getattr(scope, attr) if scope is not None else None
@@ -513,14 +518,15 @@ class _PartyRun:
                     return to_utc(v).date()
                 if isinstance(v, date):
                     return v
+                return None
         return self.ev.as_of
 
     def _rule_fields(
         self, cr: CompiledRule, fid: str, fact: dict[str, Any], values: dict[str, Any]
     ) -> None:
         c = cr.commitment
-        event_day = self._event_day(cr, values)
         missing: list[str] = []
+        event_day = self.ev.as_of
 
         def param(name: str) -> Any:
             p = c.parameters.get(name)
@@ -531,12 +537,25 @@ class _PartyRun:
                 missing.append(name)
             return v
 
-        derived: dict[str, Any] = {}
-        scope_values = dict(values)
-        for name, ar in cr.derive.items():
-            val = arith_value(ar, scope_values, param)
-            derived[name] = val
-            scope_values[name] = val
+        def derive() -> tuple[dict[str, Any], dict[str, Any]]:
+            missing.clear()
+            derived: dict[str, Any] = {}
+            scope_values = dict(values)
+            for name, ar in cr.derive.items():
+                val = arith_value(ar, scope_values, param)
+                derived[name] = val
+                scope_values[name] = val
+            return derived, scope_values
+
+        # The event date dates the parameters; a scope may name a derived date (CB-3's start),
+        # known only once derived: derive on the as-of date, then again on that date.
+        day = self._scope_day(cr, values)
+        event_day = day or self.ev.as_of
+        derived, scope_values = derive()
+        if day is None and (later := self._scope_day(cr, scope_values)) is not None:
+            event_day = later
+            derived, scope_values = derive()
+        for name, val in derived.items():
             _put(fact, cr.derived_fields[name], val)
         self.derived[(cr.rule.id, fid)] = derived
         if missing:

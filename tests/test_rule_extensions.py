@@ -745,3 +745,45 @@ def test_corroboration_rests_on_what_every_agreeing_reading_relies_on() -> None:
         "compliant",
         (),
     )
+
+
+def test_parameters_are_read_on_a_derived_scope_date() -> None:
+    # The rule is dated by a derived date (CB-3's start); the threshold is in force only from
+    # 2028-06-01. A run starting before then cannot be judged against it: gap(insufficient_detail),
+    # whatever the threshold's value on the as-of date.
+    rule = {
+        **classify({"field": "compute_upper_flop", "op": "meets", "value": {"param": "thr"}}),
+        "derive": {
+            "start": {
+                "op": "coalesce",
+                "args": [{"field": "actual_start"}, {"field": "planned_start"}],
+            }
+        },
+        "scope": {"event": "start"},
+    }
+    c = commitment(
+        rules=[rule],
+        parameters={
+            "thr": {"comparison": "strict", "versions": [{"value": 2, "valid_from": "2028-06-01"}]}
+        },
+    )
+    reps = [
+        report(
+            [
+                {
+                    "kind": "training_run",
+                    "id": "early",
+                    "planned_start": "2028-03-01",
+                    "compute_upper_flop": 5,
+                },
+                {
+                    "kind": "training_run",
+                    "id": "late",
+                    "planned_start": "2028-07-01",
+                    "compute_upper_flop": 5,
+                },
+            ]
+        )
+    ]
+    rows = {r[2]: (r[3], r[4]) for r in both(treaty(), [c], reps, "2028-12-31")}
+    assert rows == {"early": ("gap", ("insufficient_detail",)), "late": ("breach", ())}
