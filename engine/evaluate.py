@@ -72,13 +72,6 @@ ABSENT_NUMBER = -1.0e15
 """Sentinel for a join field a fact does not have: below every real date, time or quantity."""
 
 
-def _is_absent(x: Any) -> bool:
-    """Is ``x`` the sentinel a fact carries for an absent join field?"""
-    if isinstance(x, str):
-        return x.startswith("\u0000absent:")
-    return isinstance(x, float) and x <= ABSENT_NUMBER
-
-
 # ------------------------------------------------------------------------------------------
 # Record versions
 
@@ -606,7 +599,8 @@ class _PartyRun:
             for fid in self.facts_by_kind.get(left_kind, []):
                 fact = by_id[fid]
                 if all(
-                    rf in fact and not _is_absent(fact[rf]) and fact[rf] == fact.get(lf)
+                    rf in fact
+                    and fact[rf] == fact.get(lf)  # a join copy of an absent field is a sentinel
                     for rf, lf in checks[rule_name]
                 ):
                     self.pairs[rule_name][fid].append(fid)

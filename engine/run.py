@@ -57,6 +57,32 @@ _WorkArgs = tuple[
 ]
 
 
+def _split(
+    bundle: Bundle, codes: Sequence[str], jobs: int, as_of: date, only: list[str]
+) -> list[_WorkArgs]:
+    """One worker's arguments per non-empty share of ``codes`` (round robin over ``jobs``),
+    each with only its own parties' reports."""
+    assert bundle.treaty is not None
+    work: list[_WorkArgs] = []
+    for i in range(jobs):
+        chunk = list(codes[i::jobs])
+        if not chunk:
+            continue
+        wanted = set(chunk)
+        work.append(
+            (
+                bundle.treaty,
+                bundle.commitments,
+                [lr for lr in bundle.reports if lr.report.subject_party in wanted],
+                [sr for sr in bundle.streamed if sr.subject_party in wanted],
+                as_of,
+                chunk,
+                only,
+            )
+        )
+    return work
+
+
 def _worker(args: _WorkArgs) -> list[Finding] | list[Problem]:
     treaty, commitments, loaded, streamed, as_of, parties, only = args
     try:
@@ -103,23 +129,7 @@ def evaluate_bundle(
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    work: list[_WorkArgs] = []
-    for i in range(jobs):
-        chunk = codes[i::jobs]
-        if not chunk:
-            continue
-        wanted = set(chunk)
-        work.append(
-            (
-                treaty,
-                bundle.commitments,
-                [lr for lr in bundle.reports if lr.report.subject_party in wanted],
-                [sr for sr in bundle.streamed if sr.subject_party in wanted],
-                as_of,
-                chunk,
-                list(commitments),
-            )
-        )
+    work = _split(bundle, codes, jobs, as_of, list(commitments))
     out: list[Finding] = []
     problems: list[Problem] = []
     with ProcessPoolExecutor(max_workers=len(work), mp_context=mp.get_context("spawn")) as pool:
@@ -277,22 +287,10 @@ def spool_check(
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        work: list[_SpoolArgs] = []
-        for i in range(jobs):
-            chunk = codes[i::jobs]
-            if not chunk:
-                continue
-            wanted = set(chunk)
-            args: _WorkArgs = (
-                treaty,
-                bundle.commitments,
-                [lr for lr in bundle.reports if lr.report.subject_party in wanted],
-                [sr for sr in bundle.streamed if sr.subject_party in wanted],
-                as_of,
-                chunk,
-                only,
-            )
-            work.append((args, spool, order, fmt, list(statuses)))
+        work: list[_SpoolArgs] = [
+            (args, spool, order, fmt, list(statuses))
+            for args in _split(bundle, codes, jobs, as_of, only)
+        ]
         problems: list[Problem] = []
         with ProcessPoolExecutor(max_workers=len(work), mp_context=mp.get_context("spawn")) as pool:
             for res in pool.map(_spool_worker, work):
