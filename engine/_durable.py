@@ -29,9 +29,10 @@ at most 255 properties per message                  checked before asserting
 one fact never binds both patterns of a rule        the compiler lists joins whose sides share a
                                                     kind; the evaluator adds each fact's pair
                                                     with itself where the equalities hold
-a join on a field the left fact lacks is error 311  joins read a copy, FIELD__j (the value or a
-(not a non-match)                                   sentinel nothing equals), so atoms still see
-                                                    the field itself as absent
+a join on a field the left fact lacks is error 311  a field a fact may lack is joined through a
+(not a non-match)                                   copy, FIELD__j (the value or a sentinel
+                                                    nothing equals), so atoms still see the field
+                                                    itself as absent
 joins test equality only (no list membership)      ``contains``: the evaluator also asserts one
                                                     element fact per list item, joined by
                                                     equality (compiler ``_Compiler.contains``)

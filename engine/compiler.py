@@ -195,6 +195,9 @@ class Program:
     elements: dict[str, tuple[str, str, set[str]]] = field(default_factory=dict)
     """element kind -> (listing kind, list fact field, fact fields copied): for ``contains``
     joins, every fact of the listing kind is also asserted as one element fact per list item."""
+    virtual_matched: dict[str, set[str]] = field(default_factory=dict)
+    """kind -> virtual fields its atoms match on: only these are put into that kind's facts (the
+    others are read in Python only: derive, anchors, scopes, explanations)."""
 
 
 JOIN_USE = "correlate two records"
@@ -260,6 +263,18 @@ class _Ctx:
     def fname(self, name: str) -> str:
         return self.derived.get(name, fact_name(name))
 
+    def always(self, name: str) -> bool:
+        """Whether every fact of this kind has the field: the id, a required field or one with
+        a default (a derived value may be absent)."""
+        if name == "id":
+            return True
+        if name in self.derived or name in VIRTUAL_FIELDS:
+            return False
+        info = RECORD_MODELS[self.kind].model_fields.get(name)
+        if info is None:
+            return False
+        return info.is_required() or info.get_default(call_default_factory=True) is not None
+
 
 class _Compiler:
     def __init__(self, treaty: TreatyState | None, as_of: date) -> None:
@@ -274,10 +289,14 @@ class _Compiler:
         self.join_checks: dict[str, list[tuple[str, str]]] = {}
         self.elements: dict[str, tuple[str, str, set[str]]] = {}
 
-    def left_ref(self, kind: str, fact_field: str, typ: str) -> str:
-        """The name under which a join references ``fact_field`` of the left fact."""
+    def left_ref(self, ctx: _Ctx, name: str, fact_field: str, typ: str) -> str:
+        """The name under which a join references ``fact_field`` (of the field ``name``) of the
+        left fact: the field itself if every fact has it, else a copy that carries a sentinel
+        when the field is absent (``Program.left_refs``)."""
+        if ctx.always(name):
+            return fact_field
         join_field = f"{fact_field}__j"
-        self.left_refs.setdefault(kind, {})[join_field] = (fact_field, typ)
+        self.left_refs.setdefault(ctx.kind, {})[join_field] = (fact_field, typ)
         return join_field
 
     # -- parameters -------------------------------------------------------------------------
@@ -639,7 +658,8 @@ class _Compiler:
                     cctx.reported(cf, f"{cptr}/same", JOIN_USE, JOIN_FIX)
                     ctx.reported(sf, f"{cptr}/same", JOIN_USE, JOIN_FIX)
                     ref = self.left_ref(
-                        primary,
+                        ctx,
+                        sf,
                         ctx.fname(sf),
                         "num" if ctx.ftype(sf, cptr) in ("number", "date", "datetime") else "str",
                     )
@@ -660,7 +680,7 @@ class _Compiler:
                                 f"{x!r} is neither a date nor a whole-number year",
                                 "name date fields or a year field such as for_year",
                             )
-                    ref = self.left_ref(primary, years[1], "num")
+                    ref = self.left_ref(ctx, sf, years[1], "num")
                     pattern.append({years[0]: {"s": ref}})
                 if cs.before:
                     # Ordered comparisons between two facts are made after the join, in the
@@ -722,7 +742,7 @@ class _Compiler:
                         "match fields of the same type",
                     )
                 ref = self.left_ref(
-                    primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
+                    ctx, tf, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
                 )
                 join.append({fact_name(ff): {"t": ref}})
             if not rule.fulfil.match:
@@ -841,7 +861,7 @@ class _Compiler:
         element_kind = f"{cctx.kind}#{lf}"
         copies = self.elements.setdefault(element_kind, (cctx.kind, fact_name(lf), set()))[2]
         copies.update(next(iter(p_)) for p_ in pattern[1:])
-        ref = self.left_ref(ctx.kind, ctx.fname(sf), "str")
+        ref = self.left_ref(ctx, sf, ctx.fname(sf), "str")
         return element_kind, {"_item": {"s": ref}}
 
     def excuse(
@@ -881,7 +901,7 @@ class _Compiler:
                     "match fields of the same type (not lists)",
                 )
             ref = self.left_ref(
-                primary, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
+                ctx, tf, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
             )
             join.append({fact_name(xf): {"t": ref}})
         xname = f"x_{rid}"
@@ -1123,7 +1143,20 @@ def compile_program(
         comp.left_refs,
         comp.join_kinds,
         comp.elements,
+        _virtual_matched(comp.atoms),
     )
+
+
+def _virtual_matched(atoms: dict[str, Atom]) -> dict[str, set[str]]:
+    """Per kind, the virtual fields its atoms refer to (by name or by its ``__day`` form); joins
+    never do (the compiler refuses them there)."""
+    out: dict[str, set[str]] = {}
+    for atom in atoms.values():
+        text = json.dumps(atom.expr, sort_keys=True)
+        for name in VIRTUAL_FIELDS:
+            if f'"{name}' in text:
+                out.setdefault(atom.kind, set()).add(name)
+    return out
 
 
 def offset_amount(

@@ -462,12 +462,14 @@ class _PartyRun:
                 fid = f"f{n}"
                 fact: dict[str, Any] = {"id": fid, "kind": mr.kind, "_rid": mr.id}
                 values = {name: getattr(v.record, name) for name in field_types(mr.kind)}
-                self.virtual_of[fid] = self.virtual(mr)
-                values.update(self.virtual_of[fid])
                 for name, value in values.items():
                     if name == "id":
                         continue
                     _put(fact, fact_name(name), value)
+                self.virtual_of[fid] = self.virtual(mr)
+                values.update(self.virtual_of[fid])
+                for name in sorted(prog.virtual_matched.get(mr.kind, ())):
+                    _put(fact, name, values[name])
                 for cr in rules_by_kind.get(mr.kind, []):
                     self._rule_fields(cr, fid, fact, values)
                 for ref, (src, typ) in prog.left_refs.get(mr.kind, {}).items():
