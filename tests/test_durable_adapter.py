@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from durable import engine as durable_engine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import _durable
-from engine._durable import DurableMatcher, encode
+from engine._durable import DurableMatcher, encode, encode_fact
 from engine.errors import EngineFault
 
 THRESHOLD = {
@@ -163,11 +165,9 @@ class TestSilentFailures:
         assert ("big", {"m": "victim"}) in fired
         assert m.collisions == 1
 
-    def test_an_error_inside_an_action_is_raised_not_swallowed(
-        self, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        m = DurableMatcher(THRESHOLD)
-        monkeypatch.setattr(_durable._host(), "sink", None)
+    def test_no_action_runs_so_none_can_be_swallowed(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """durable_rules swallows exceptions raised in actions; the adapter never lets it run
+        one (it records each firing itself), so an action that would fail changes nothing."""
         original = _durable._Host.get_action
 
         def boom(self: Any, name: str) -> Any:
@@ -176,15 +176,27 @@ class TestSilentFailures:
 
             return original(self, name) if name != "big" else act
 
-        # a fresh ruleset with a different digest so the failing action is bound
         monkeypatch.setattr(_durable._Host, "get_action", boom)
         faulty = DurableMatcher(
-            {**THRESHOLD, "k_other": {"all": [{"m": {"kind": "other"}}], "run": "k_other"}}
+            {**THRESHOLD, "k_other2": {"all": [{"m": {"kind": "other"}}], "run": "k_other2"}}
         )
 
-        with pytest.raises(EngineFault, match="bad action"):
-            faulty.match([{"id": "x", "kind": "run", "flop": 5e26}])
-        assert m is not None
+        assert faulty.match([{"id": "x", "kind": "run", "flop": 5e26}]) == [
+            ("big", {"m": "x"}),
+            ("k_run", {"m": "x"}),
+        ]
+
+    def test_an_unreadable_firing_is_raised_not_swallowed(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        m = DurableMatcher(THRESHOLD)
+        monkeypatch.setattr(_durable, "_BOUND", "\x01never")  # every firing is decoded
+        monkeypatch.setattr(_durable.json, "loads", lambda _s: {"big": None})
+
+        with pytest.raises(EngineFault, match="unreadable firing"):
+            m.match([{"id": "x", "kind": "run", "flop": 5e26}])
+        monkeypatch.undo()
+        assert m.match([{"id": "y", "kind": "run", "flop": 1.0}]) == [("k_run", {"m": "y"})]
 
     def test_too_many_properties_is_refused(self) -> None:
         m = DurableMatcher(THRESHOLD)
@@ -257,3 +269,93 @@ def test_one_fact_never_binds_both_patterns_of_a_rule() -> None:
         ("a", "b"),
         ("b", "a"),
     ]
+
+
+class TestFiringsAreReadWithoutDecoding:
+    """Firings are read from the message text when the facts start with their id; every other
+    message is decoded. Both ways give the same firings."""
+
+    def test_id_not_first_and_odd_ids_are_decoded(self) -> None:
+        m = DurableMatcher(JOIN)
+        facts = [
+            {"kind": "run", "id": 'r"1', "_rid": "A"},  # id not first, a quote in the id
+            {"id": "n\\1", "kind": "notif", "about": "A", "day": 5.0},  # a backslash
+            {"id": "n2", "kind": "notif", "about": "A", "day": 7.0},
+        ]
+
+        assert m.match(facts) == [
+            ("j", {"f": "n2", "t": 'r"1'}),
+            ("j", {"f": "n\\1", "t": 'r"1'}),
+            ("k_notif", {"m": "n2"}),
+            ("k_notif", {"m": "n\\1"}),
+            ("k_run", {"m": 'r"1'}),
+        ]
+
+    def test_text_inside_a_value_is_never_read_as_a_firing(self) -> None:
+        m = DurableMatcher(JOIN)
+        trap = '"t":{"id":"evil"},"f":{"id":"evil"}'
+        facts = [
+            {"id": "r1", "kind": "run", "_rid": "A", "note": trap, "tags": [trap, "{"]},
+            {"id": "n1", "kind": "notif", "about": "A", "day": 1.0, "note": "\\" + trap},
+        ]
+
+        assert m.match(facts) == [
+            ("j", {"f": "n1", "t": "r1"}),
+            ("k_notif", {"m": "n1"}),
+            ("k_run", {"m": "r1"}),
+        ]
+
+
+_VALUES = [
+    0.0,
+    -0.0,
+    1.0,
+    1e-4,
+    9.99e-5,
+    1e16,
+    9999999999999998.0,
+    -1e15 - 3,
+    1e26,
+    2.5e-7,
+    "",
+    'a"b',
+    "\u2028",
+    "\\",
+    True,
+    False,
+    ["x", 'y"z'],
+    [],
+    None,
+    3,
+    [1.0],
+    10**20,
+]
+
+
+@pytest.mark.parametrize("value", _VALUES, ids=repr)
+def test_the_fast_fact_encoder_writes_what_encode_writes(value: Any) -> None:
+    fact = {"id": "f1", "kind": "k", "v": value}
+    assert encode_fact(fact) == encode(fact)
+
+
+def test_the_fast_fact_encoder_refuses_what_encode_refuses() -> None:
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(EngineFault):
+            encode_fact({"id": "f1", "v": bad})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(max_size=5),
+        st.one_of(
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.text(max_size=8),
+            st.booleans(),
+            st.lists(st.text(max_size=4), max_size=3),
+        ),
+        max_size=6,
+    )
+)
+def test_the_fast_fact_encoder_agrees_on_random_facts(fact: dict[str, Any]) -> None:
+    assert encode_fact(fact) == encode(fact)
