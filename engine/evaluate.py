@@ -48,6 +48,7 @@ from engine.findings import (
     InputDigest,
     Summary,
 )
+from engine.gcpause import paused_gc
 from engine.rules import (
     Arith,
     ClassifyRule,
@@ -156,9 +157,14 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
     for rid in sorted(by_id):
         occs = by_id[rid]
         latest: dict[str, Occurrence] = {}
-        for o in sorted(occs, key=lambda o: (to_utc(o.report.submitted_at), o.report.id)):
-            latest[o.source_key] = o  # later submissions from the same source supersede
-        sources = sorted(latest.values(), key=lambda o: (-o.rank, o.source_key))
+        if len(occs) == 1:
+            sources = occs
+        else:
+            for o in sorted(
+                occs, key=lambda o: (o.report.submitted_at, o.report.id)
+            ):  # aware: by instant
+                latest[o.source_key] = o  # later submissions from the same source supersede
+            sources = sorted(latest.values(), key=lambda o: (-o.rank, o.source_key))
         if len(sources) == 1:  # one source: nothing to merge or dispute (most records)
             rec = sources[0].record
             out.append(
@@ -1037,7 +1043,10 @@ class _PartyRun:
             if seen:
                 shown["indicators"] = "; ".join(seen)
                 summary += f" Indicators present: {'; '.join(seen)}."
-        for name in _referenced_fields(rule):
+        refs = self.ev.referenced.get(rule.id)
+        if refs is None:
+            refs = self.ev.referenced[rule.id] = _referenced_fields(rule)
+        for name in refs:
             if name in values and values[name] is not None:
                 shown[name] = _fmt(values[name])
         return Verdict(outcome.status, set(flags), summary, shown)
@@ -1622,6 +1631,8 @@ class Evaluator:
         self.program: Program = compile_program(self.commitments + extra, treaty, as_of)
         self.matcher = DurableMatcher(self.program.definition)
         self.rules_of: dict[str, list[CompiledRule]] = defaultdict(list)
+        self.referenced: dict[str, list[str]] = {}
+        """Per classify rule: the fields its subject and cases read (shown in explanations)."""
         for cr in self.program.rules:
             self.rules_of[cr.commitment.id].append(cr)
 
@@ -1901,7 +1912,8 @@ def evaluate_parties(
     ]
     findings: list[Finding] = []
     for i, p in enumerate(plist):
-        mine = ev.evaluate_party(p, reports_of(p.code))
+        with paused_gc():
+            mine = ev.evaluate_party(p, reports_of(p.code))
         if on_party is not None:
             on_party(p.code, sort_findings(mine))
         else:
