@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import re
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from types import NoneType, UnionType
+from types import MappingProxyType, NoneType, UnionType
 from typing import Any, Literal
 
 from engine.commitment import Commitment, Parameter, TreatyState
@@ -95,15 +96,17 @@ time a fulfilment or a submission, or be ``requires``-d."""
 
 
 @cache
-def field_types(kind: str) -> dict[str, FieldType]:
-    """Field name -> type for a record kind, read from its model."""
+@cache
+def field_types(kind: str) -> Mapping[str, FieldType]:
+    """Field name -> type for a record kind, read from its model (once per kind)."""
     model = RECORD_MODELS[kind]
-    out: dict[str, FieldType] = {}
-    for name, info in model.model_fields.items():
-        if name in ("kind", "note"):
-            continue
-        out[name] = _classify_annotation(info.annotation)
-    return out
+    return MappingProxyType(
+        {
+            name: _classify_annotation(info.annotation)
+            for name, info in model.model_fields.items()
+            if name not in ("kind", "note")
+        }
+    )
 
 
 def fact_name(name: str) -> str:

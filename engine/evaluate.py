@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -118,17 +119,23 @@ class MergedRecord:
     def self_only(self) -> bool:
         return all(level == "self" for level in self.levels)
 
-    def evidence(self) -> list[Evidence]:
-        return [
-            Evidence(
-                record=self.id,
-                kind=self.kind,
-                report=o.report.id,
-                source=o.source_key,
-                sha256=o.sha256,
+    _evidence: tuple[Evidence, ...] | None = field(default=None, repr=False, compare=False)
+
+    def evidence(self) -> tuple[Evidence, ...]:
+        """The evidence entries of every occurrence, built once (a record is cited by the
+        findings of several commitments)."""
+        if self._evidence is None:
+            self._evidence = tuple(
+                Evidence(
+                    record=self.id,
+                    kind=self.kind,
+                    report=o.report.id,
+                    source=o.source_key,
+                    sha256=o.sha256,
+                )
+                for o in self.occurrences
             )
-            for o in self.occurrences
-        ]
+        return self._evidence
 
 
 def _reading(model: type[RecordBase], data: dict[str, Any]) -> RecordBase:
@@ -379,27 +386,21 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
 def _fill(template: str, values: Mapping[str, Any]) -> str:
-    """Fill ``{name}`` placeholders with record values; unknown names stay as written."""
-    out = []
-    i = 0
-    while i < len(template):
-        ch = template[i]
-        if ch == "{":
-            j = template.find("}", i)
-            if j > i:
-                name = template[i + 1 : j]
-                if name in values and values[name] is not None:
-                    out.append(_fmt(values[name]))
-                    i = j + 1
-                    continue
-                if name.isidentifier():
-                    out.append("(not reported)")
-                    i = j + 1
-                    continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    """Fill ``{name}`` placeholders with record values; a name that is not reported reads
+    "(not reported)"; anything else in braces stays as written."""
+
+    def value(m: re.Match[str]) -> str:
+        name = m.group(1)
+        v = values.get(name)
+        if v is not None:
+            return _fmt(v)
+        return "(not reported)" if name.isidentifier() else m.group(0)
+
+    return _PLACEHOLDER.sub(value, template)
 
 
 def _worst(statuses: Iterable[str]) -> str:
@@ -469,9 +470,13 @@ class _PartyRun:
                 fact: dict[str, Any] = {"id": fid, "kind": mr.kind, "_rid": mr.id}
                 values = {name: getattr(v.record, name) for name in field_types(mr.kind)}
                 for name, value in values.items():
-                    if name == "id":
+                    t = type(value)
+                    if value is None or name == "id":
                         continue
-                    _put(fact, fact_name(name), value)
+                    if t is float or t is str:  # most values: what _put would write
+                        fact[fact_name(name)] = value
+                    else:
+                        _put(fact, fact_name(name), value)
                 self.virtual_of[fid] = self.virtual(mr)
                 values.update(self.virtual_of[fid])
                 for name in sorted(prog.virtual_matched.get(mr.kind, ())):
@@ -527,9 +532,11 @@ class _PartyRun:
     ) -> None:
         c = cr.commitment
         missing: list[str] = []
+        read: list[str] = []  # parameters derive read: only they can differ between two days
         event_day = self.ev.as_of
 
         def param(name: str) -> Any:
+            read.append(name)
             p = c.parameters.get(name)
             if p is None and self.ev.treaty is not None:
                 p = self.ev.treaty.parameters.get(name)
@@ -549,13 +556,18 @@ class _PartyRun:
             return derived, scope_values
 
         # The event date dates the parameters; a scope may name a derived date (CB-3's start),
-        # known only once derived: derive on the as-of date, then again on that date.
+        # known only once derived: derive on the as-of date, then again on that date (unless
+        # no parameter was read: then the second pass would give the same values).
         day = self._scope_day(cr, values)
         event_day = day or self.ev.as_of
-        derived, scope_values = derive()
-        if day is None and (later := self._scope_day(cr, scope_values)) is not None:
-            event_day = later
+        if cr.derive:
             derived, scope_values = derive()
+            if day is None and (later := self._scope_day(cr, scope_values)) is not None:
+                event_day = later
+                if read:
+                    derived, scope_values = derive()
+        else:
+            derived, scope_values = {}, values
         for name, val in derived.items():
             _put(fact, cr.derived_fields[name], val)
         self.derived[(cr.rule.id, fid)] = derived

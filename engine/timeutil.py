@@ -72,8 +72,9 @@ def from_day_number(n: int) -> date:
 
 
 def epoch_seconds(ts: datetime) -> int:
-    """Whole seconds since the epoch, UTC."""
-    return int(to_utc(ts).timestamp())
+    """Whole seconds since the epoch, UTC (an aware timestamp names one instant, so no
+    conversion is needed first)."""
+    return int(ts.timestamp())
 
 
 def utc_date(ts: datetime) -> date:

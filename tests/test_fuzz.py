@@ -1034,3 +1034,70 @@ def test_fast_schema_check_is_never_laxer(data: st.DataObject) -> None:
         return  # the loader then takes the slow path
     if fast:
         assert list(_iter_schema_errors(doc, kind)) == []
+
+
+@short(500)
+@given(
+    value=json_values,
+    raw=st.sampled_from(["", "1e999", "-1E+400", "1" + "0" * 400 + ".5", '"\\ud800"', '"a\\"b"']),
+    ascii_only=st.booleans(),
+    limits=st.builds(
+        Limits,
+        max_depth=st.integers(0, 6),
+        max_nodes=st.integers(1, 80),
+        max_string=st.integers(0, 25),
+    ),
+)
+def test_the_quick_limit_check_is_never_laxer(
+    value: Any, raw: str, ascii_only: bool, limits: Limits
+) -> None:
+    """``plainly_within_limits`` lets the loader skip the walk over a parsed JSON value; it may
+    say so only when the walk would find nothing wrong."""
+    from engine.loader import _check_json_value, _Fail, plainly_within_limits
+
+    def refuse(name: str) -> Any:
+        raise ValueError(name)
+
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    if raw:
+        text = f"[{text},{raw}]"
+    try:
+        data = json.loads(text, parse_constant=refuse)  # the loader refuses NaN and Infinity
+    except ValueError:
+        return
+    if plainly_within_limits(text, limits):
+        try:
+            _check_json_value(data, "x.json", limits, None)
+        except _Fail as f:
+            raise AssertionError(f"quick check passed {text!r}: {f.problem.message}") from None
+
+
+def test_the_quick_limit_check_passes_a_plain_report() -> None:
+    """It must pass ordinary documents, or it saves nothing."""
+    from engine.loader import plainly_within_limits
+
+    line = json.dumps(CORPUS[0][1])
+    assert plainly_within_limits(line, DEFAULT_LIMITS)
+    assert not plainly_within_limits(line, Limits(max_depth=1))
+
+
+@pytest.mark.parametrize(
+    ("text", "limits"),
+    [
+        ("[[[1]]]", Limits(max_depth=2)),  # a value three levels deep
+        ('{"a":{"b":[]}}', Limits(max_depth=1)),  # three nested containers
+        ('["ab\\"cd"]', Limits(max_string=4)),  # an escaped quote: five characters
+        ('["a\\"b\\"cdef"]', Limits(max_string=5)),  # two escaped quotes: eight characters
+        ('{"abcde":1}', Limits(max_string=4)),  # a key
+        ('["\\ud800"]', DEFAULT_LIMITS),  # an unpaired surrogate escape
+        ("[1e400]", DEFAULT_LIMITS),
+        ("[1, 2, 3]", Limits(max_nodes=3)),
+    ],
+)
+def test_the_quick_limit_check_sends_each_limit_to_the_walk(text: str, limits: Limits) -> None:
+    """At each limit's boundary the quick check declines, and the walk finds the problem."""
+    from engine.loader import _check_json_value, _Fail, plainly_within_limits
+
+    assert not plainly_within_limits(text, limits)
+    with pytest.raises(_Fail):
+        _check_json_value(json.loads(text), "x.json", limits, None)
