@@ -1163,64 +1163,141 @@ def load_paths(
     *,
     bundle: Bundle | None = None,
     stream: bool = False,
+    jobs: int = 1,
 ) -> Bundle:
     """Load and validate every document under ``paths`` into a bundle.
 
     All problems in all files are collected before raising ``InputError`` (or ``LimitExceeded``
     if any of them is a limit). With ``stream``, reports in JSONL files are validated and then
-    left on disk (``Bundle.streamed``): the caller reads them back one party at a time.
+    left on disk (``Bundle.streamed``): the caller reads them back one party at a time. With
+    ``stream`` and ``jobs`` > 1, JSONL files are validated in that many processes; the bundle,
+    and every problem and its order, are the same as with one.
     """
     b = bundle if bundle is not None else Bundle()
     problems: list[Problem] = []
     limit_hit = False
-    for path, display in iter_input_files(paths):
-        try:
-            docs, raw = iter_documents(path, display, limits)
-        except _Fail as f:
-            problems.append(f.problem)
-            limit_hit = limit_hit or f.limit
-            continue
-        kinds: set[str] = set()
-        it = iter(docs)
-        while True:
-            try:
-                doc = next(it, None)
-            except _Fail as f:  # a malformed JSONL line ends that file
-                problems.append(f.problem)
-                limit_hit = limit_hit or f.limit
-                break
-            if doc is None:
-                break
-            try:
-                model = validate_document(doc)
-            except InputError as exc:
-                problems.extend(exc.problems)
-                continue
-            if isinstance(model, Report) and len(model.records) > limits.max_records:
-                problems.append(
-                    Problem(
-                        display,
-                        f"report has {len(model.records)} records, over the limit of {limits.max_records}",
-                        f"split the report or raise the limit with {Limits.OPTION['max_records']}",
-                        line=doc.line,
-                        pointer="/records",
-                        code="limit-records",
-                    )
-                )
-                limit_hit = True
-                continue
-            if stream and isinstance(model, Report) and doc.span is not None:
-                kinds.add(_add_streamed(b, model, doc, path, raw, problems))
-                continue
-            kinds.add(_add_model(b, model, doc, problems))
-        b.inputs.append(
-            InputDigest(
-                path=display, document="+".join(sorted(kinds)) or "none", sha256=sha256_bytes(raw)
-            )
-        )
+    files = list(iter_input_files(paths))
+    scanned: dict[Path, _FileLoad] = {}
+    if stream and jobs > 1:
+        scanned = _scan_in_processes([f for f in files if f[0].suffix == ".jsonl"], limits, jobs)
+    for path, display in files:
+        done = scanned.get(path)
+        if done is None or done.other_documents:
+            done = _load_file(b, path, display, limits, stream)
+        else:
+            b.streamed.extend(done.streamed)
+        if done.digest is not None:
+            b.inputs.append(done.digest)
+        problems.extend(done.problems)
+        limit_hit = limit_hit or done.limit_hit
     if problems:
         raise (LimitExceeded if limit_hit else InputError)(problems)
     return b
+
+
+@dataclass
+class _FileLoad:
+    """What loading one file added: its digest, streamed reports and problems."""
+
+    digest: InputDigest | None
+    streamed: list[StreamedReport]
+    problems: list[Problem]
+    limit_hit: bool
+    other_documents: bool = False
+    """The file held documents other than streamed reports (a worker then leaves it to the
+    main process, which keeps the bundle's commitments and treaties in file order)."""
+
+
+def _load_file(b: Bundle, path: Path, display: str, limits: Limits, stream: bool) -> _FileLoad:
+    """Load one file into ``b``."""
+    problems: list[Problem] = []
+    try:
+        docs, raw = iter_documents(path, display, limits)
+    except _Fail as f:
+        return _FileLoad(None, [], [f.problem], f.limit)
+    limit_hit = False
+    other = False
+    first_streamed = len(b.streamed)
+    kinds: set[str] = set()
+    it = iter(docs)
+    while True:
+        try:
+            doc = next(it, None)
+        except _Fail as f:  # a malformed JSONL line ends that file
+            problems.append(f.problem)
+            limit_hit = limit_hit or f.limit
+            break
+        if doc is None:
+            break
+        try:
+            model = validate_document(doc)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if isinstance(model, Report) and len(model.records) > limits.max_records:
+            problems.append(
+                Problem(
+                    display,
+                    f"report has {len(model.records)} records, over the limit of {limits.max_records}",
+                    f"split the report or raise the limit with {Limits.OPTION['max_records']}",
+                    line=doc.line,
+                    pointer="/records",
+                    code="limit-records",
+                )
+            )
+            limit_hit = True
+            continue
+        if stream and isinstance(model, Report) and doc.span is not None:
+            kinds.add(_add_streamed(b, model, doc, path, raw, problems))
+            continue
+        other = True
+        kinds.add(_add_model(b, model, doc, problems))
+    digest = InputDigest(
+        path=display, document="+".join(sorted(kinds)) or "none", sha256=sha256_bytes(raw)
+    )
+    return _FileLoad(digest, b.streamed[first_streamed:], problems, limit_hit, other)
+
+
+def _scan_in_processes(
+    files: list[tuple[Path, str]], limits: Limits, jobs: int
+) -> dict[Path, _FileLoad]:
+    """``_load_file`` of each JSONL file with ``stream``, in ``jobs`` processes (largest files
+    first, each to the least loaded process)."""
+    if len(files) < 2:
+        return {}
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    shares: list[list[tuple[Path, str]]] = [[] for _ in range(jobs)]
+    load = [0] * jobs
+    for f in sorted(files, key=lambda f: (-_size(f[0]), f[1])):
+        k = load.index(min(load))
+        shares[k].append(f)
+        load[k] += _size(f[0])
+    work = [(share, limits) for share in shares if share]
+    out: dict[Path, _FileLoad] = {}
+    with ProcessPoolExecutor(max_workers=len(work), mp_context=mp.get_context("spawn")) as pool:
+        for res in pool.map(_scan_worker, work):
+            out.update(res)
+    return out
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _scan_worker(args: tuple[list[tuple[Path, str]], Limits]) -> dict[Path, _FileLoad]:
+    files, limits = args
+    out = {}
+    for path, display in files:
+        done = _load_file(Bundle(), path, display, limits, True)
+        if done.other_documents:  # left to the main process: models stay where they are
+            done = _FileLoad(None, [], [], False, True)
+        out[path] = done
+    return out
 
 
 def _record_hashes(data: Any) -> dict[str, str]:

@@ -223,3 +223,56 @@ def test_unknown_filters_are_usage_errors(tmp_path: Path) -> None:
     )
     assert res.returncode == 2
     assert "--commitment CB-9 is not in force" in res.stderr
+
+
+def _messy_archive(tmp: Path) -> Path:
+    """The examples as JSONL, plus files that go wrong in different ways and a JSONL file that
+    holds a commitment (which the main process must load itself)."""
+    archive = _as_jsonl(tmp)
+    reports = archive / "reports"
+    first = json.loads((reports / sorted(os.listdir(reports))[0]).read_text().splitlines()[0])
+    bad = dict(first, id="bad-1", period="not a period")
+    (reports / "zz-bad.jsonl").write_text(
+        json.dumps(first) + "\n" + json.dumps(bad) + "\n{not json\n", encoding="utf-8"
+    )
+    (reports / "aa-also-bad.jsonl").write_text(json.dumps(dict(first, extra=1)) + "\n")
+    commitment = yaml.safe_load(
+        (ROOT / "commitments" / sorted(os.listdir(ROOT / "commitments"))[0]).read_text()
+    )
+    (archive / "drafts.jsonl").write_text(
+        json.dumps(commitment, default=str) + "\n"
+    )
+    return archive
+
+
+def _load(paths: list[Path], jobs: int) -> tuple[Any, list[Any]]:
+    try:
+        b = load_paths(paths, stream=True, jobs=jobs)
+    except InputError as exc:
+        return None, [p.render() for p in exc.problems]
+    return (b.streamed, b.inputs, sorted(b.commitments)), []
+
+
+def test_validating_in_processes_gives_the_same_bundle_and_problems(tmp_path: Path) -> None:
+    clean = _as_jsonl(tmp_path / "clean")
+    messy = _messy_archive(tmp_path / "messy")
+
+    one, _ = _load([clean], jobs=1)
+    two, _ = _load([clean], jobs=2)
+    assert one is not None and one == two
+
+    _, problems_one = _load([messy], jobs=1)
+    _, problems_two = _load([messy], jobs=3)
+    assert len(problems_one) >= 3
+    assert problems_one == problems_two
+
+    (messy / "reports" / "zz-bad.jsonl").unlink()
+    (messy / "reports" / "aa-also-bad.jsonl").unlink()
+    one, _ = _load([messy], jobs=1)
+    two, _ = _load([messy], jobs=2)
+    assert one is not None and one[2] == [commitment_id(messy)]
+    assert one == two
+
+
+def commitment_id(archive: Path) -> str:
+    return str(json.loads((archive / "drafts.jsonl").read_text())["id"])

@@ -119,12 +119,18 @@ class Inputs:
 
 
 def load_for_evaluation(
-    paths: Sequence[Path], commitments: Path | None, limits: Limits, *, stream: bool = False
+    paths: Sequence[Path],
+    commitments: Path | None,
+    limits: Limits,
+    *,
+    stream: bool = False,
+    jobs: int = 1,
 ) -> Bundle:
     """Load the commitment library and the given paths into one validated bundle.
 
     The treaty state comes from the paths if one is there, else from the library. With
-    ``stream``, JSONL reports are validated and left on disk (``Bundle.streamed``).
+    ``stream``, JSONL reports are validated (in ``jobs`` processes) and left on disk
+    (``Bundle.streamed``).
     """
     check_paths_exist(paths)
     if commitments is not None and not commitments.exists():
@@ -133,7 +139,7 @@ def load_for_evaluation(
     try:
         # lowered limits apply to the user's files, not to the library shipped with the engine
         library = load_paths([lib_dir], limits if commitments is not None else DEFAULT_LIMITS)
-        given = load_paths(paths, limits, stream=stream)
+        given = load_paths(paths, limits, stream=stream, jobs=jobs)
     except InputError as exc:
         fail_input(exc.problems)
     if len(given.treaties) > 1:

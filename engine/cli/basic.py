@@ -109,7 +109,9 @@ def check(
     ] = "breach",
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", min=1, help="Evaluate parties in N processes (same output)."),
+        typer.Option(
+            "--jobs", "-j", min=1, help="Validate and evaluate in N processes (same output)."
+        ),
     ] = 1,
     max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
     max_depth: MaxDepthOpt = L.max_depth,
@@ -132,7 +134,7 @@ def check(
     statuses = validate_choice(status, STATUSES, "--status")
     day = parse_as_of(as_of)
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
-    bundle = load_for_evaluation(paths, commitments, limits, stream=True)
+    bundle = load_for_evaluation(paths, commitments, limits, stream=True, jobs=jobs)
     validate_filters(bundle, party, commitment)
     # Findings are rendered party by party into a spool folder and streamed out at the end, so
     # neither the reports nor the findings of a large archive are ever all in memory.
