@@ -598,10 +598,6 @@ class _Compiler:
                 "use one of: " + ", ".join(sorted(RECORD_MODELS)),
             )
         self.kinds.add(kind)
-        # make sure every fact of this kind matches at least one rule
-        name = f"k_{kind}"
-        if name not in self.definition:
-            self.definition[name] = {"all": [{"m": {"kind": kind}}], "run": name}
 
     def rule(self, commitment: Commitment, rule: Rule, idx: int, base: str) -> CompiledRule:
         if isinstance(rule, ClassifyRule):
