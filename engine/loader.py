@@ -1124,9 +1124,13 @@ def sha256_bytes(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+"""``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, without
+building an encoder for each of a million records."""
+
+
 def canonical_hash(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL(value).encode("utf-8")).hexdigest()
 
 
 def iter_input_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
@@ -1265,8 +1269,7 @@ def _scan_in_processes(
     first, each to the least loaded process)."""
     if len(files) < 2:
         return {}
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    from engine.workers import run_in_workers
 
     shares: list[list[tuple[Path, str]]] = [[] for _ in range(jobs)]
     load = [0] * jobs
@@ -1276,9 +1279,8 @@ def _scan_in_processes(
         load[k] += _size(f[0])
     work = [(share, limits) for share in shares if share]
     out: dict[Path, _FileLoad] = {}
-    with ProcessPoolExecutor(max_workers=len(work), mp_context=mp.get_context("spawn")) as pool:
-        for res in pool.map(_scan_worker, work):
-            out.update(res)
+    for res in run_in_workers(_scan_worker, work, jobs):
+        out.update(res)
     return out
 
 

@@ -126,21 +126,19 @@ def evaluate_bundle(
             only_commitments=list(commitments) or None,
             progress=progress,
         )
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    from engine.workers import run_in_workers
 
     work = _split(bundle, codes, jobs, as_of, list(commitments))
     out: list[Finding] = []
     problems: list[Problem] = []
-    with ProcessPoolExecutor(max_workers=len(work), mp_context=mp.get_context("spawn")) as pool:
-        for i, res in enumerate(pool.map(_worker, work)):
-            for x in res:
-                if isinstance(x, Problem):
-                    problems.append(x)
-                else:
-                    out.append(x)
-            if progress:
-                progress(i + 1, len(work))
+    for i, res in enumerate(run_in_workers(_worker, work, jobs)):
+        for x in res:
+            if isinstance(x, Problem):
+                problems.append(x)
+            else:
+                out.append(x)
+        if progress:
+            progress(i + 1, len(work))
     if problems:
         raise InputError(problems)
     return sort_findings(out)
@@ -284,21 +282,19 @@ def spool_check(
         )
         counts = sink.counts
     else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+        from engine.workers import run_in_workers
 
         work: list[_SpoolArgs] = [
             (args, spool, order, fmt, list(statuses))
             for args in _split(bundle, codes, jobs, as_of, only)
         ]
         problems: list[Problem] = []
-        with ProcessPoolExecutor(max_workers=len(work), mp_context=mp.get_context("spawn")) as pool:
-            for res in pool.map(_spool_worker, work):
-                if isinstance(res, list):
-                    problems.extend(res)
-                else:
-                    for k, v in res.items():
-                        counts[k] += v
+        for res in run_in_workers(_spool_worker, work, jobs):
+            if isinstance(res, list):
+                problems.extend(res)
+            else:
+                for k, v in res.items():
+                    counts[k] += v
         if problems:
             raise InputError(problems)
     filters = {"party": list(parties), "commitment": list(commitments), "status": list(statuses)}

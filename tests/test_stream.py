@@ -239,9 +239,7 @@ def _messy_archive(tmp: Path) -> Path:
     commitment = yaml.safe_load(
         (ROOT / "commitments" / sorted(os.listdir(ROOT / "commitments"))[0]).read_text()
     )
-    (archive / "drafts.jsonl").write_text(
-        json.dumps(commitment, default=str) + "\n"
-    )
+    (archive / "drafts.jsonl").write_text(json.dumps(commitment, default=str) + "\n")
     return archive
 
 
