@@ -937,6 +937,7 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
     """Time only DurableMatcher.match over every party's facts (built once, matched K times)."""
     from engine.compiler import compile_program
     from engine.evaluate import Evaluator, Occurrence, _PartyRun, merge_records, timeline
+    from engine.gcpause import paused_gc
     from engine.loader import bundled_commitments_dir, load_paths
     from engine.timeutil import end_of_day, epoch_seconds
 
@@ -965,14 +966,15 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
         if not tl.bound(AS_OF):
             continue
         t = time.perf_counter()
-        occs = [
-            Occurrence(r, rec, "", "")
-            for r in reports
-            if epoch_seconds(r.submitted_at) <= cutoff
-            for rec in r.records
-        ]
-        run = _PartyRun(ev, tl, merge_records(occs, treaty.settling_evidence))
-        run.build_facts()
+        with paused_gc():  # as evaluate_parties does: else full collections walk the archive
+            occs = [
+                Occurrence(r, rec, "", "")
+                for r in reports
+                if epoch_seconds(r.submitted_at) <= cutoff
+                for rec in r.records
+            ]
+            run = _PartyRun(ev, tl, merge_records(occs, treaty.settling_evidence))
+            run.build_facts()
         build_s += time.perf_counter() - t
         facts_n += len(run.facts)
         for k in range(repeat):
@@ -981,7 +983,8 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
             match_s[k] += time.perf_counter() - t
         firings += len(fired)
         t = time.perf_counter()
-        ev.evaluate_party(p, [(r, {}, "") for r in reports])
+        with paused_gc():
+            ev.evaluate_party(p, [(r, {}, "") for r in reports])
         eval_s += time.perf_counter() - t
     m = statistics.median(match_s)
     return {
