@@ -135,13 +135,10 @@ class _Ruleset(_engine.Ruleset):  # type: ignore[misc]
 
     def __init__(self, name: str, host: _engine.Host, definition: dict[str, Any]) -> None:
         self._actions = {}
-        self.bound: dict[str, Callable[[Any], None]] = {}
         self._name = name
         self._host = host
         for rule_name, rule in definition.items():
-            action = host.get_action(rule.pop("run"))
-            self._actions[rule_name] = _engine.Promise(action)
-            self.bound[rule_name] = action
+            self._actions[rule_name] = _engine.Promise(host.get_action(rule.pop("run")))
         self.aliases = {
             rule_name: tuple(sorted(a for p in rule.get("all", ()) for a in p))
             for rule_name, rule in definition.items()
@@ -163,30 +160,24 @@ class _Ruleset(_engine.Ruleset):  # type: ignore[misc]
 
 
 class _Host(_engine.Host):  # type: ignore[misc]
-    """A Host with no background threads; actions run only when we drain."""
+    """A Host with no background threads; firings are taken only when we drain."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.sink: list[tuple[str, dict[str, str]]] | None = None
         self.errors: list[str] = []
 
     def _run(self) -> None:  # the default starts two timer threads that race with us
         return None
 
     def get_action(self, action_name: str) -> Callable[[Any], None]:
-        """Bind a rule's ``run`` name to the action that records its firings."""
+        """The action durable_rules binds to a rule's ``run`` name. ``DurableMatcher._drain``
+        records every firing itself and never lets durable_rules run an action; if it ever did,
+        that firing would bypass the record, so the match fails instead of losing it."""
 
-        def record(c: Any) -> None:
-            try:
-                bound = c._m
-                ids = {alias: str(fact["id"]) for alias, fact in bound.items()}
-                if self.sink is None:
-                    raise RuntimeError("rule fired outside an evaluation")
-                self.sink.append((action_name, ids))
-            except BaseException as exc:  # never let durable_rules swallow it
-                self.errors.append(f"{action_name}: {exc!r}")
+        def never(_c: Any) -> None:
+            self.errors.append(f"{action_name}: durable_rules ran an action itself")
 
-        return record
+        return never
 
     def register(self, name: str, definition: dict[str, Any]) -> _Ruleset:
         rs = _Ruleset(name, self, copy.deepcopy(definition))
