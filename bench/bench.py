@@ -1272,8 +1272,13 @@ def targets(res: dict[str, Any]) -> list[str]:
     """The targets, measured and reported (never asserted)."""
     out = []
     n = res["counts"]["records"]
+    # Below ~50k records the fixed costs (starting Python and the workers, loading the library:
+    # about 1.5 s) dominate an end-to-end run: --quick is a smoke test, not a measurement.
+    small = n < 50_000
     for j, e in sorted(res["e2e"].items()):
         ok = "met" if e["ratio"] >= 0.5 else "MISSED"
+        if small:
+            ok = "not judged at this size: start-up costs dominate, see bench/README.md"
         out.append(
             f"target jobs={j}: end-to-end at >= 50% of the raw ceiling: {e['ratio']:.1%} ({ok})"
         )
@@ -1288,7 +1293,8 @@ def targets(res: dict[str, Any]) -> list[str]:
         else:
             per_m = e["wall_s"] * 1_000_000 / n
             out.append(
-                f"target jobs={j}: projected time for 1,000,000 records (linear): {per_m:,.0f} s; "
+                f"target jobs={j}: projected time for 1,000,000 records (linear): {per_m:,.0f} s"
+                f"{' (an overestimate at this size)' if small else ''}; "
                 f"peak memory {mem:,.0f} MB at {n:,} records"
             )
     return out
