@@ -448,7 +448,10 @@ def build_context(
         parties=parties,
         commitments=infos,
         commitment_order=[c for c in in_force if c in infos],
-        report_paths={lr.report.id: lr.path for lr in bundle.reports},
+        report_paths={
+            **{sr.id: sr.path for sr in bundle.streamed},
+            **{lr.report.id: lr.path for lr in bundle.reports},
+        },
         treaty_path=bundle.treaty_path,
         trend=[TrendPoint(d.as_of, d.summary, d.run_id) for d in ordered]
         if len(ordered) > 1

@@ -274,3 +274,20 @@ def test_validating_in_processes_gives_the_same_bundle_and_problems(tmp_path: Pa
 
 def commitment_id(archive: Path) -> str:
     return str(json.loads((archive / "drafts.jsonl").read_text())["id"])
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_report_from_streamed_reports_is_the_same_as_from_loaded_ones(
+    tmp_path: Path, fmt: str
+) -> None:
+    """'treaty report' streams JSONL reports too; the evidence still names each report's file."""
+    from engine.reports import build_context, render
+
+    archive = _as_jsonl(tmp_path)
+    out = []
+    for stream in (False, True):
+        b = _bundle([archive], stream=stream)
+        out.append(render(fmt, build_context(b, [run_check(b, AS_OF)])))
+
+    assert out[0] == out[1]
+    assert "reports/ARC.jsonl" in out[1]

@@ -163,7 +163,9 @@ def report(
             base = load_findings(baseline, limits)
         except InputError as exc:
             fail_input(exc.problems)
-    bundle = load_for_evaluation(paths, commitments, limits)
+    # JSONL reports stay on disk and are read back one party at a time (as for 'check'); the
+    # findings of every date are held, since the reports are rendered from all of them.
+    bundle = load_for_evaluation(paths, commitments, limits, stream=True, jobs=jobs)
     validate_filters(bundle, party, commitment)
     progress = Progress("treaty report", len(days))
     docs = []
@@ -180,6 +182,9 @@ def report(
                     progress=progress.step(i, f"as of {day.isoformat()}"),
                 )
             )
+    except InputError as exc:  # a streamed report found wrong when read back
+        progress.close()
+        fail_input(exc.problems)
     finally:
         progress.close()
     latest = docs[-1]
