@@ -240,6 +240,38 @@ class _Fail(Exception):
         self.limit = limit
 
 
+_LIMIT_CODES = {
+    "max_file_bytes": "limit-file-size",
+    "max_depth": "limit-depth",
+    "max_nodes": "limit-nodes",
+    "max_string": "limit-string",
+    "max_records": "limit-records",
+}
+
+
+def _over_limit(
+    file: str,
+    limit: str,
+    message: str,
+    remedy: str,
+    *,
+    line: int | None = None,
+    pointer: str = "",
+) -> _Fail:
+    """A limit of ``Limits`` exceeded: the fix names the remedy and the option that raises it."""
+    return _Fail(
+        Problem(
+            file,
+            message,
+            f"{remedy} or raise the limit with {Limits.OPTION[limit]}",
+            line=line,
+            pointer=pointer,
+            code=_LIMIT_CODES[limit],
+        ),
+        limit=True,
+    )
+
+
 def _ptr_escape(part: str | int) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
 
@@ -250,16 +282,13 @@ def _expanded_size(node: yaml.Node, file: str, limits: Limits) -> int:
 
     def size(n: yaml.Node, depth: int, ptr: str) -> int:
         if depth > limits.max_depth:
-            raise _Fail(
-                Problem(
-                    file,
-                    f"nested deeper than {limits.max_depth} levels",
-                    f"flatten the document or raise the limit with {Limits.OPTION['max_depth']}",
-                    line=n.start_mark.line + 1,
-                    pointer=ptr,
-                    code="limit-depth",
-                ),
-                limit=True,
+            raise _over_limit(
+                file,
+                "max_depth",
+                f"nested deeper than {limits.max_depth} levels",
+                "flatten the document",
+                line=n.start_mark.line + 1,
+                pointer=ptr,
             )
         key = id(n)
         if key in memo:
@@ -274,17 +303,13 @@ def _expanded_size(node: yaml.Node, file: str, limits: Limits) -> int:
                 total += size(v, depth + 1, f"{ptr}/{i}")
         memo[key] = total
         if total > limits.max_nodes:
-            raise _Fail(
-                Problem(
-                    file,
-                    f"more than {limits.max_nodes} values after expanding YAML aliases "
-                    "(an alias bomb?)",
-                    f"remove the aliases or raise the limit with {Limits.OPTION['max_nodes']}",
-                    line=n.start_mark.line + 1,
-                    pointer=ptr,
-                    code="limit-nodes",
-                ),
-                limit=True,
+            raise _over_limit(
+                file,
+                "max_nodes",
+                f"more than {limits.max_nodes} values after expanding YAML aliases (an alias bomb?)",
+                "remove the aliases",
+                line=n.start_mark.line + 1,
+                pointer=ptr,
             )
         return total
 
@@ -334,16 +359,13 @@ def _yaml_to_python(
                 on_path.discard(id(n))
         assert isinstance(n, yaml.ScalarNode)
         if len(n.value) > limits.max_string:
-            raise _Fail(
-                Problem(
-                    file,
-                    f"a string of {len(n.value)} characters is longer than {limits.max_string}",
-                    f"shorten it or raise the limit with {Limits.OPTION['max_string']}",
-                    line=n.start_mark.line + 1,
-                    pointer=ptr,
-                    code="limit-string",
-                ),
-                limit=True,
+            raise _over_limit(
+                file,
+                "max_string",
+                f"a string of {len(n.value)} characters is longer than {limits.max_string}",
+                "shorten it",
+                line=n.start_mark.line + 1,
+                pointer=ptr,
             )
         try:
             value = constructor.construct_object(n, deep=True)
@@ -401,16 +423,13 @@ def _yaml_to_python(
                 )
             key = str(k.value)
             if len(key) > limits.max_string:
-                raise _Fail(
-                    Problem(
-                        file,
-                        f"a key of {len(key)} characters is longer than {limits.max_string}",
-                        f"shorten it or raise the limit with {Limits.OPTION['max_string']}",
-                        line=k.start_mark.line + 1,
-                        pointer=ptr,
-                        code="limit-string",
-                    ),
-                    limit=True,
+                raise _over_limit(
+                    file,
+                    "max_string",
+                    f"a key of {len(key)} characters is longer than {limits.max_string}",
+                    "shorten it",
+                    line=k.start_mark.line + 1,
+                    pointer=ptr,
                 )
             if key == "<<":
                 raise _Fail(
@@ -488,14 +507,11 @@ def _yaml_documents(
             )
         ) from None
     except RecursionError:
-        raise _Fail(
-            Problem(
-                file,
-                f"nested deeper than {limits.max_depth} levels",
-                f"flatten the document or raise the limit with {Limits.OPTION['max_depth']}",
-                code="limit-depth",
-            ),
-            limit=True,
+        raise _over_limit(
+            file,
+            "max_depth",
+            f"nested deeper than {limits.max_depth} levels",
+            "flatten the document",
         ) from None
     finally:
         loader.dispose()
@@ -589,43 +605,34 @@ def _check_json_value(value: Any, file: str, limits: Limits, line: int | None) -
         v, depth, ptr = stack.pop()
         count += 1
         if count > limits.max_nodes:
-            raise _Fail(
-                Problem(
-                    file,
-                    f"more than {limits.max_nodes} values in one document",
-                    f"split the document or raise the limit with {Limits.OPTION['max_nodes']}",
-                    line=line,
-                    code="limit-nodes",
-                ),
-                limit=True,
+            raise _over_limit(
+                file,
+                "max_nodes",
+                f"more than {limits.max_nodes} values in one document",
+                "split the document",
+                line=line,
             )
         if depth > limits.max_depth:
-            raise _Fail(
-                Problem(
-                    file,
-                    f"nested deeper than {limits.max_depth} levels",
-                    f"flatten the document or raise the limit with {Limits.OPTION['max_depth']}",
-                    line=line,
-                    pointer=ptr,
-                    code="limit-depth",
-                ),
-                limit=True,
+            raise _over_limit(
+                file,
+                "max_depth",
+                f"nested deeper than {limits.max_depth} levels",
+                "flatten the document",
+                line=line,
+                pointer=ptr,
             )
         if isinstance(v, dict):
             for k in v:
                 if not _encodable(k):
                     raise _Fail(_surrogate_problem(file, ptr, line))
                 if len(k) > limits.max_string:
-                    raise _Fail(
-                        Problem(
-                            file,
-                            f"a key of {len(k)} characters is longer than {limits.max_string}",
-                            f"shorten it or raise the limit with {Limits.OPTION['max_string']}",
-                            line=line,
-                            pointer=ptr,
-                            code="limit-string",
-                        ),
-                        limit=True,
+                    raise _over_limit(
+                        file,
+                        "max_string",
+                        f"a key of {len(k)} characters is longer than {limits.max_string}",
+                        "shorten it",
+                        line=line,
+                        pointer=ptr,
                     )
             stack.extend((x, depth + 1, f"{ptr}/{_ptr_escape(k)}") for k, x in v.items())
         elif isinstance(v, list):
@@ -633,16 +640,13 @@ def _check_json_value(value: Any, file: str, limits: Limits, line: int | None) -
         elif isinstance(v, str) and not _encodable(v):
             raise _Fail(_surrogate_problem(file, ptr, line))
         elif isinstance(v, str) and len(v) > limits.max_string:
-            raise _Fail(
-                Problem(
-                    file,
-                    f"a string of {len(v)} characters is longer than {limits.max_string}",
-                    f"shorten it or raise the limit with {Limits.OPTION['max_string']}",
-                    line=line,
-                    pointer=ptr,
-                    code="limit-string",
-                ),
-                limit=True,
+            raise _over_limit(
+                file,
+                "max_string",
+                f"a string of {len(v)} characters is longer than {limits.max_string}",
+                "shorten it",
+                line=line,
+                pointer=ptr,
             )
         elif isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
             raise _Fail(
@@ -739,15 +743,11 @@ def iter_documents(path: Path, display: str, limits: Limits) -> tuple[Iterable[R
     except OSError as exc:
         raise _Fail(Problem(display, f"cannot read: {exc.strerror}", "check the path")) from None
     if size > limits.max_file_bytes:
-        raise _Fail(
-            Problem(
-                display,
-                f"file is {size / 1048576:.1f} MB, over the {limits.max_file_bytes / 1048576:.0f} MB limit",
-                f"split it (JSONL for large report streams) or raise the limit with "
-                f"{Limits.OPTION['max_file_bytes']}",
-                code="limit-file-size",
-            ),
-            limit=True,
+        raise _over_limit(
+            display,
+            "max_file_bytes",
+            f"file is {size / 1048576:.1f} MB, over the {limits.max_file_bytes / 1048576:.0f} MB limit",
+            "split it (JSONL for large report streams)",
         )
     raw = path.read_bytes()
     if not raw.strip():
@@ -826,15 +826,12 @@ def _parse_json(text: str, display: str, limits: Limits, line: int | None) -> Ra
             )
         ) from None
     except RecursionError:
-        raise _Fail(
-            Problem(
-                display,
-                f"nested deeper than {limits.max_depth} levels",
-                f"flatten the document or raise the limit with {Limits.OPTION['max_depth']}",
-                line=line,
-                code="limit-depth",
-            ),
-            limit=True,
+        raise _over_limit(
+            display,
+            "max_depth",
+            f"nested deeper than {limits.max_depth} levels",
+            "flatten the document",
+            line=line,
         ) from None
     except ValueError as exc:
         raise _Fail(
@@ -1240,14 +1237,14 @@ def _load_file(b: Bundle, path: Path, display: str, limits: Limits, stream: bool
             continue
         if isinstance(model, Report) and len(model.records) > limits.max_records:
             problems.append(
-                Problem(
+                _over_limit(
                     display,
+                    "max_records",
                     f"report has {len(model.records)} records, over the limit of {limits.max_records}",
-                    f"split the report or raise the limit with {Limits.OPTION['max_records']}",
+                    "split the report",
                     line=doc.line,
                     pointer="/records",
-                    code="limit-records",
-                )
+                ).problem
             )
             limit_hit = True
             continue
