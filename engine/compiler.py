@@ -699,17 +699,7 @@ class _Compiler:
                     # the listing record's own atoms by the evaluator
                     narrow_right = []
                 rname = f"c_{rid}_{j}"
-                self.join_checks[rname] = [
-                    (next(iter(p_)), next(iter(p_.values()))["s"]) for p_ in pattern[1:]
-                ]
-                self.definition[rname] = {
-                    "all": [
-                        {"s": {"$and": _narrow(primary, where, self.atoms)}},
-                        {"c": {"$and": pattern + narrow_right}},
-                    ],
-                    "run": rname,
-                }
-                self.join_kinds[rname] = (primary, right_kind)
+                self.add_join(rname, ("s", "c"), primary, where, right_kind, pattern, narrow_right)
                 cr.counts.append(CountJoin(rname, cs.name, cs.kind, cw, cs.before))
             for j, case in enumerate(rule.cases):
                 cr.cases.append(self.cond(ctx, case.when, f"{base}/cases/{j}/when", names))
@@ -730,20 +720,7 @@ class _Compiler:
                 if rule.fulfil.where is not None
                 else None
             )
-            join: list[dict[str, Any]] = [{"kind": rule.fulfil.kind}]
-            for ff, tf in sorted(rule.fulfil.match.items()):
-                a = fctx.reported(ff, f"{fptr}/match", JOIN_USE, JOIN_FIX)
-                b = ctx.reported(tf, f"{fptr}/match", JOIN_USE, JOIN_FIX)
-                if a != b:
-                    raise ctx.err(
-                        f"{fptr}/match",
-                        f"{ff!r} ({a}) is matched with {tf!r} ({b})",
-                        "match fields of the same type",
-                    )
-                ref = self.left_ref(
-                    ctx, tf, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
-                )
-                join.append({fact_name(ff): {"t": ref}})
+            join = self.match_pattern(ctx, fctx, rule.fulfil.match, f"{fptr}/match", lists=True)
             if not rule.fulfil.match:
                 raise ctx.err(
                     f"{fptr}/match",
@@ -751,23 +728,9 @@ class _Compiler:
                     "add match: {field: trigger_field}",
                 )
             jname = f"j_{rid}"
-            self.join_checks[jname] = [
-                (next(iter(p_)), next(iter(p_.values()))["t"]) for p_ in join[1:]
-            ]
-            self.definition[jname] = {
-                "all": [
-                    {"t": {"$and": _narrow(primary, where, self.atoms)}},
-                    {
-                        "f": {
-                            "$and": join
-                            + _narrow(rule.fulfil.kind, cr.fulfil_where, self.atoms)[1:]
-                        }
-                    },
-                ],
-                "run": jname,
-            }
+            fulfil_narrow = _narrow(rule.fulfil.kind, cr.fulfil_where, self.atoms)[1:]
+            self.add_join(jname, ("t", "f"), primary, where, rule.fulfil.kind, join, fulfil_narrow)
             cr.join_rule = jname
-            self.join_kinds[jname] = (primary, rule.fulfil.kind)
             if rule.excused_by is not None:
                 cr.excuse_rule, cr.excuse_where = self.excuse(ctx, rule, primary, where, base, rid)
             for k, dl in enumerate(rule.deadlines):
@@ -889,33 +852,60 @@ class _Compiler:
                 "no correlation between the trigger and the excusing record",
                 "add match: {field: trigger_field}",
             )
-        join: list[dict[str, Any]] = [{"kind": ex.kind}]
-        for xf, tf in sorted(ex.match.items()):
-            a = xctx.reported(xf, f"{xptr}/match", JOIN_USE, JOIN_FIX)
-            b = ctx.reported(tf, f"{xptr}/match", JOIN_USE, JOIN_FIX)
-            if a != b or a == "list":
+        join = self.match_pattern(ctx, xctx, ex.match, f"{xptr}/match", lists=False)
+        xname = f"x_{rid}"
+        excuse_narrow = _narrow(ex.kind, xwhere, self.atoms)[1:]
+        self.add_join(xname, ("t", "f"), primary, where, ex.kind, join, excuse_narrow)
+        return xname, xwhere
+
+    def match_pattern(
+        self, ctx: _Ctx, octx: _Ctx, match: Mapping[str, str], pointer: str, *, lists: bool
+    ) -> list[dict[str, Any]]:
+        """The right-hand pattern of a join on ``match`` ({other field: subject field}): the
+        other record's kind, then one equality per pair (fields of one type; ``lists``: lists
+        may be matched)."""
+        join: list[dict[str, Any]] = [{"kind": octx.kind}]
+        for of, sf in sorted(match.items()):
+            a = octx.reported(of, pointer, JOIN_USE, JOIN_FIX)
+            b = ctx.reported(sf, pointer, JOIN_USE, JOIN_FIX)
+            if a != b or (a == "list" and not lists):
                 raise ctx.err(
-                    f"{xptr}/match",
-                    f"{xf!r} ({a}) is matched with {tf!r} ({b})",
-                    "match fields of the same type (not lists)",
+                    pointer,
+                    f"{of!r} ({a}) is matched with {sf!r} ({b})",
+                    "match fields of the same type" + ("" if lists else " (not lists)"),
                 )
             ref = self.left_ref(
-                ctx, tf, ctx.fname(tf), "num" if b in ("number", "date", "datetime") else "str"
+                ctx, sf, ctx.fname(sf), "num" if b in ("number", "date", "datetime") else "str"
             )
-            join.append({fact_name(xf): {"t": ref}})
-        xname = f"x_{rid}"
-        self.join_checks[xname] = [
-            (next(iter(p_)), next(iter(p_.values()))["t"]) for p_ in join[1:]
+            join.append({fact_name(of): {"t": ref}})
+        return join
+
+    def add_join(
+        self,
+        name: str,
+        aliases: tuple[str, str],
+        primary: str,
+        where: BoolTree | None,
+        right_kind: str,
+        pattern: list[dict[str, Any]],
+        filters: list[dict[str, Any]],
+    ) -> None:
+        """Register a join rule: the subject (``primary`` narrowed by ``where``) under the first
+        alias; under the second, the other record's ``pattern`` (its kind, then one equality
+        with the subject per field) and its own ``filters``. The equalities are kept to check
+        each firing against."""
+        left, other = aliases
+        self.join_checks[name] = [
+            (next(iter(p)), next(iter(p.values()))[left]) for p in pattern[1:]
         ]
-        self.definition[xname] = {
+        self.definition[name] = {
             "all": [
-                {"t": {"$and": _narrow(primary, where, self.atoms)}},
-                {"f": {"$and": join + _narrow(ex.kind, xwhere, self.atoms)[1:]}},
+                {left: {"$and": _narrow(primary, where, self.atoms)}},
+                {other: {"$and": pattern + filters}},
             ],
-            "run": xname,
+            "run": name,
         }
-        self.join_kinds[xname] = (primary, ex.kind)
-        return xname, xwhere
+        self.join_kinds[name] = (primary, right_kind)
 
     def _check_arith(self, ctx: _Ctx, ar: Arith, pointer: str) -> None:
         if ar.op == "abs" and len(ar.args) != 1:
