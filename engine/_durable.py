@@ -107,8 +107,10 @@ def encode_fact(fact: Mapping[str, Any]) -> str:
     """``encode(fact)``, by the C encoder when every value is a string, a boolean, a list of
     strings or a float that ``repr`` writes without an exponent (``encode`` adds the ``.`` an
     exponent lacks); anything else takes ``encode``. The two give the same text."""
-    for v in fact.values():
+    for k, v in fact.items():
         t = type(v)
+        if type(k) is not str:
+            return encode(fact)
         if t is float:
             if not (1e-4 <= abs(v) < 1e16 or v == 0.0):  # exponent form, NaN or infinity
                 return encode(fact)
@@ -117,9 +119,6 @@ def encode_fact(fact: Mapping[str, Any]) -> str:
                 if type(x) is not str:
                     return encode(fact)
         elif t is not str and t is not bool:
-            return encode(fact)
-    for k in fact:
-        if type(k) is not str:
             return encode(fact)
     return _DUMPS(fact)
 
