@@ -15,7 +15,7 @@ What it does, in one run:
    subprocess, with ``--jobs 1`` and ``--jobs 2``: wall time, records/s and peak memory (the
    largest process, from ``wait4``'s ``ru_maxrss``, and the whole process tree, sampled);
 3. the raw durable_rules ceiling: the bundled commitments compiled with
-   ``engine.compiler.compile_program``, the facts built per party with ``engine.evaluate``'s
+   ``engine.rules.compile.compile_program``, the facts built per party with ``engine.evaluate.evaluator``'s
    ``_PartyRun.build_facts``, and only ``DurableMatcher.match`` timed (records/s); the ratio end
    to end / raw;
 4. the plain-Python oracle (``tests/oracle.py``) on a subset of parties, for reference.
@@ -911,7 +911,7 @@ def run_check(data: Path, jobs: int, out_file: Path) -> dict[str, Any]:
 
 def load_reports_fast(data: Path, only: set[str] | None = None) -> list[Any]:
     """Reports straight through the pydantic models (no JSON Schema pass): for the ceilings."""
-    from engine.conduct import Report
+    from engine.model.records import Report
 
     reports = []
     for f in sorted((data / "reports").glob("*.jsonl")):
@@ -924,8 +924,8 @@ def load_reports_fast(data: Path, only: set[str] | None = None) -> list[Any]:
 
 
 def load_treaty(data: Path, only: set[str] | None = None) -> Any:
-    from engine.commitment import TreatyState
-    from engine.loader import load_yaml_text
+    from engine.load.loader import load_yaml_text
+    from engine.model.commitment import TreatyState
 
     raw = load_yaml_text((data / "treaty-state.yaml").read_text(encoding="utf-8"))
     if only is not None:
@@ -935,11 +935,11 @@ def load_treaty(data: Path, only: set[str] | None = None) -> Any:
 
 def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
     """Time only DurableMatcher.match over every party's facts (built once, matched K times)."""
-    from engine.compiler import compile_program
-    from engine.evaluate import Evaluator, Occurrence, _PartyRun, merge_records, timeline
-    from engine.gcpause import paused_gc
-    from engine.loader import bundled_commitments_dir, load_paths
-    from engine.timeutil import end_of_day, epoch_seconds
+    from engine.evaluate.evaluator import Evaluator, Occurrence, _PartyRun, merge_records, timeline
+    from engine.load.gcpause import paused_gc
+    from engine.load.loader import bundled_commitments_dir, load_paths
+    from engine.rules.compile import compile_program
+    from engine.rules.time import end_of_day, epoch_seconds
 
     treaty = load_treaty(data)
     library = load_paths([bundled_commitments_dir()]).commitments
@@ -1001,7 +1001,7 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
 
 
 def oracle_throughput(data: Path, n: int) -> dict[str, float]:
-    from engine.loader import bundled_commitments_dir, load_paths
+    from engine.load.loader import bundled_commitments_dir, load_paths
     from tests.oracle import oracle_evaluate
 
     codes = set(party_codes(n))
@@ -1063,10 +1063,10 @@ def machine() -> dict[str, Any]:
 
 def profile_check(data: Path, n: int, top: int) -> str:
     """cProfile an in-process `treaty check` (load, validate, evaluate, render) over n parties."""
-    from engine.cli._common import load_for_evaluation
-    from engine.loader import DEFAULT_LIMITS
-    from engine.render import render_json
-    from engine.run import run_check as engine_run_check
+    from engine.cli.common import load_for_evaluation
+    from engine.load.loader import DEFAULT_LIMITS
+    from engine.render.pipeline import run_check as engine_run_check
+    from engine.render.text import render_json
 
     codes = party_codes(n)
     with tempfile.TemporaryDirectory() as tmp:

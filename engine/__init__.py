@@ -1,7 +1,7 @@
 """treaty-engine: check what states do against what they promised.
 
-The public surface: load documents (``engine.loader``), evaluate them (``engine.evaluate``) and
-render findings (``engine.render``). The command line lives in ``engine.cli`` and nothing in the
+The public surface: load documents (``engine.load.loader``), evaluate them (``engine.evaluate.evaluator``) and
+render findings (``engine.render.text``). The command line lives in ``engine.cli`` and nothing in the
 core imports it.
 """
 

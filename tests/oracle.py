@@ -1,7 +1,7 @@
 """Independent reference evaluator of the rule language (the differential oracle).
 
 Written only from ``docs/rules.md`` and the document models. It deliberately does not import
-``engine.evaluate``, ``engine.compiler``, ``engine._durable`` nor ``engine.timeutil``: its own
+``engine.evaluate.evaluator``, ``engine.rules.compile``, ``engine.rules.backend`` nor ``engine.rules.time``: its own
 small calendar helpers are below, so a bug in the production helpers is caught too. Speed does
 not matter here; every step is spelled out in the order of the specification.
 
@@ -22,9 +22,9 @@ from typing import Any
 
 from pydantic_core import PydanticUndefined
 
-from engine.commitment import Commitment, Parameter, Party, TreatyState
-from engine.conduct import Report
-from engine.rules import (
+from engine.model.commitment import Commitment, Parameter, Party, TreatyState
+from engine.model.records import Report
+from engine.model.rules import (
     AllOf,
     AnyOf,
     Arith,
@@ -384,7 +384,7 @@ def with_defaults(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """The lead's ruling (docs/rules.md section 3): a field no source states takes its schema
     default when it has one (``biological_data: false``, lists ``[]``); merging still uses only
     stated fields, so silence never disputes a statement."""
-    from engine.conduct import RECORD_MODELS
+    from engine.model.records import RECORD_MODELS
 
     out = dict(fields)
     for name, info in RECORD_MODELS[kind].model_fields.items():

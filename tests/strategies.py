@@ -25,8 +25,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from engine.commitment import Commitment, TreatyState
-from engine.conduct import Report
+from engine.model.commitment import Commitment, TreatyState
+from engine.model.records import Report
 
 CODES = ["AAA", "BBB", "CCC", "DDD"]
 OUTSIDER = "EEE"  # a State that is not a party: reports about it must be ignored

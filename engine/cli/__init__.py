@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from engine import __version__
-from engine.exitcodes import ExitCode
+from engine.cli.exitcodes import ExitCode
 
 app = typer.Typer(
     name="treaty",

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from engine.cli import app
-from engine.cli._common import (
+from engine.cli.common import (
     DEFAULT_MAX_FILE_MB,
     STATUSES,
     AsOfOpt,
@@ -36,9 +36,9 @@ from engine.cli._common import (
     validate_filters,
     write_output,
 )
+from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError
-from engine.exitcodes import ExitCode
-from engine.loader import DEFAULT_LIMITS, bundled_commitments_dir, cross_check, load_paths
+from engine.load.loader import DEFAULT_LIMITS, bundled_commitments_dir, cross_check, load_paths
 
 L = DEFAULT_LIMITS
 
@@ -126,8 +126,8 @@ def check(
     """
     import tempfile
 
-    from engine.render import json_stream, summary_line, text_head, text_tail
-    from engine.run import spool_check
+    from engine.render.pipeline import spool_check
+    from engine.render.text import json_stream, summary_line, text_head, text_tail
 
     validate_choice([fmt], ("text", "json"), "--format")
     validate_choice([fail_on], ("breach", "gap"), "--fail-on")
@@ -174,7 +174,7 @@ def schema_export(
     ] = Path("schemas"),
 ) -> None:
     """Regenerate the JSON Schemas from the models (one file per document type)."""
-    from engine.schema_export import export
+    from engine.model.schema import export
 
     for p in export(directory):
         sys.stdout.write(f"wrote {p}\n")
@@ -185,7 +185,7 @@ def schema_show(
     document: Annotated[str, typer.Argument(help="commitment, treaty, report or findings.")],
 ) -> None:
     """Print the JSON Schema of one document type."""
-    from engine.schema_export import DOCUMENT_TYPES, render
+    from engine.model.schema import DOCUMENT_TYPES, render
 
     validate_choice([document], DOCUMENT_TYPES, "document type")
     sys.stdout.write(render(document))
@@ -212,7 +212,7 @@ def commitments_list(
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """List the commitments with their category, modality and severity."""
-    from engine.describe import commitment_summary
+    from engine.explain.describe import commitment_summary
 
     validate_choice([fmt], ("text", "json"), "--format")
     b = _library(commitments)["bundle"]
@@ -234,7 +234,7 @@ def commitments_show(
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Show a commitment: clause text, parameters with units and validity, rules in readable form."""
-    from engine.describe import describe_commitment
+    from engine.explain.describe import describe_commitment
 
     validate_choice([fmt], ("text", "json"), "--format")
     b = _library(commitments)["bundle"]

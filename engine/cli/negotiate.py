@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from engine.cli import app
-from engine.cli._common import (
+from engine.cli.common import (
     DEFAULT_MAX_FILE_MB,
     AsOfOpt,
     MaxDepthOpt,
@@ -29,10 +29,9 @@ from engine.cli._common import (
     validate_choice,
     write_output,
 )
-from engine.commitment import Commitment, TreatyState
+from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem
-from engine.exitcodes import ExitCode
-from engine.loader import (
+from engine.load.loader import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,
@@ -40,6 +39,7 @@ from engine.loader import (
     cross_check,
     load_paths,
 )
+from engine.model.commitment import Commitment, TreatyState
 
 L = DEFAULT_LIMITS
 FormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
@@ -61,7 +61,7 @@ def _load(path: Path, limits: Limits, what: str) -> Bundle:
 def _compile_problems(
     commitments: Mapping[str, Commitment], paths: Mapping[str, str], treaty: TreatyState | None
 ) -> list[Problem]:
-    from engine.compiler import CompileError, compile_program
+    from engine.rules.compile import CompileError, compile_program
 
     problems = []
     for cid in sorted(commitments):
@@ -131,7 +131,7 @@ def lint(
     Each finding has a stable code (docs/lint.md). Exit codes: 0 no error, 1 at least one error
     (or warning with --fail-on warning), 2 usage error, 3 invalid documents.
     """
-    from engine import lint as lintmod
+    from engine.negotiate import lint as lintmod
 
     validate_choice([fmt], ("text", "json", "sarif"), "--format")
     validate_choice([fail_on], ("error", "warning"), "--fail-on")
@@ -208,7 +208,7 @@ def whatif(
     With --set instead of --draft, show how the counts per status change with each value of a
     parameter. Exit codes: 0 done, 2 usage error, 3 invalid input.
     """
-    from engine import whatif as W
+    from engine.negotiate import whatif as W
 
     validate_choice([fmt], ("text", "json"), "--format")
     if draft is None and not set_:
@@ -355,7 +355,7 @@ def diff(
 
     Exit codes (as diff(1)): 0 no differences, 1 differences, 2 usage error, 3 invalid input.
     """
-    from engine import diffing as D
+    from engine.negotiate import diff as D
 
     validate_choice([fmt], ("text", "json"), "--format")
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
@@ -406,8 +406,8 @@ def new_commitment(
 ) -> None:
     """Write a commitment scaffold with every section and a comment in each. Its TODO markers
     are what 'treaty lint' reports (TE900) until they are filled in."""
-    from engine.iofiles import write_atomic
-    from engine.scaffold import CATEGORIES, scaffold_commitment
+    from engine.negotiate.scaffold import CATEGORIES, scaffold_commitment
+    from engine.render.output import write_atomic
 
     if category is not None:
         validate_choice([category], CATEGORIES, "--category")

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from engine.cli import app
-from engine.cli._common import (
+from engine.cli.common import (
     DEFAULT_MAX_FILE_MB,
     STATUSES,
     CommitmentOpt,
@@ -35,9 +35,9 @@ from engine.cli._common import (
     validate_filters,
     write_output,
 )
+from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem
-from engine.exitcodes import ExitCode
-from engine.loader import DEFAULT_LIMITS
+from engine.load.loader import DEFAULT_LIMITS
 
 L = DEFAULT_LIMITS
 
@@ -88,8 +88,8 @@ class Progress:
 
 
 def plan(formats: list[str], outputs: list[Path]) -> list[tuple[str, Path | None]]:
-    """Pair formats with outputs (see ``engine.reports.plan_outputs``); usage errors exit 2."""
-    from engine.reports import plan_outputs
+    """Pair formats with outputs (see ``engine.render.reports.plan_outputs``); usage errors exit 2."""
+    from engine.render.reports import plan_outputs
 
     try:
         return plan_outputs(formats, outputs)
@@ -146,9 +146,15 @@ def report(
     one breach (or gap with --fail-on gap; with --baseline only new and changed findings count),
     2 usage error, 3 invalid input, 4 rules-engine fault.
     """
-    from engine.render import summary_line
-    from engine.reports import build_context, compute_delta, failing_count, load_findings, render
-    from engine.run import run_check
+    from engine.render.pipeline import run_check
+    from engine.render.reports import (
+        build_context,
+        compute_delta,
+        failing_count,
+        load_findings,
+        render,
+    )
+    from engine.render.text import summary_line
 
     pairs = plan(list(fmt or []), list(output or []))
     validate_choice([fail_on], ("breach", "gap"), "--fail-on")
@@ -238,8 +244,8 @@ def verify(
     input changed or is missing, or a finding differs (each is named); 2 usage error; 3 the
     document is not a valid findings JSON.
     """
-    from engine.reports import load_findings
-    from engine.verify import render_verify, result_as_dict, verify_document
+    from engine.render.reports import load_findings
+    from engine.render.verify import render_verify, result_as_dict, verify_document
 
     validate_choice([fmt], ("text", "json"), "--format")
     if not report_file.is_file():
@@ -268,7 +274,7 @@ def verify(
 
 def _warn_outputs_inside_inputs(outputs: list[Path], paths: list[Path]) -> None:
     """A JSON or YAML report written inside an input folder is read as an input next time."""
-    from engine.loader import EXTENSIONS
+    from engine.load.loader import EXTENSIONS
 
     folders = [p.resolve() for p in paths if p.is_dir()]
     for out in outputs:

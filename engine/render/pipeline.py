@@ -1,0 +1,303 @@
+"""Running an evaluation over a loaded bundle: filters, parallel parties, the findings document.
+
+Reports streamed from JSONL (``Bundle.streamed``) are read back one party at a time, just before
+that party is evaluated, and dropped after it; with ``jobs`` > 1 each worker process reads back
+its own parties' reports, so only the small stream index crosses process boundaries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from engine.errors import InputError, Problem
+from engine.evaluate.evaluator import evaluate_parties, findings_document, sort_findings
+from engine.load.loader import Bundle, LoadedReport, StreamedReport, kind_conflicts
+from engine.model.commitment import Commitment, TreatyState
+from engine.model.findings import STATUS_ORDER, Finding, FindingsDocument, Summary
+from engine.model.records import Report
+
+ReportItem = tuple[Report, Mapping[str, str], str]
+
+
+class _PartyReports:
+    """``reports_of`` for ``evaluate_parties``: in-memory reports plus streamed ones, read back
+    on demand and checked for record ids reused across kinds."""
+
+    def __init__(self, loaded: Sequence[LoadedReport], streamed: Sequence[StreamedReport]) -> None:
+        self.loaded: dict[str, list[LoadedReport]] = defaultdict(list)
+        self.streamed: dict[str, list[StreamedReport]] = defaultdict(list)
+        for lr in loaded:
+            self.loaded[lr.report.subject_party].append(lr)
+        for sr in streamed:
+            self.streamed[sr.subject_party].append(sr)
+
+    def __call__(self, code: str) -> list[ReportItem]:
+        reports = list(self.loaded.get(code, []))
+        streamed = self.streamed.get(code, [])
+        if streamed:
+            reports += [sr.load() for sr in streamed]
+            problems = kind_conflicts(reports)
+            if problems:
+                raise InputError(problems)
+        return [(lr.report, lr.record_hashes, lr.path) for lr in reports]
+
+
+_WorkArgs = tuple[
+    TreatyState,
+    dict[str, Commitment],
+    list[LoadedReport],
+    list[StreamedReport],
+    date,
+    list[str],
+    list[str],
+]
+
+
+def _split(
+    bundle: Bundle, codes: Sequence[str], jobs: int, as_of: date, only: list[str]
+) -> list[_WorkArgs]:
+    """One worker's arguments per non-empty share of ``codes`` (round robin over ``jobs``),
+    each with only its own parties' reports."""
+    assert bundle.treaty is not None
+    work: list[_WorkArgs] = []
+    for i in range(jobs):
+        chunk = list(codes[i::jobs])
+        if not chunk:
+            continue
+        wanted = set(chunk)
+        work.append(
+            (
+                bundle.treaty,
+                bundle.commitments,
+                [lr for lr in bundle.reports if lr.report.subject_party in wanted],
+                [sr for sr in bundle.streamed if sr.subject_party in wanted],
+                as_of,
+                chunk,
+                only,
+            )
+        )
+    return work
+
+
+def _worker(args: _WorkArgs) -> list[Finding] | list[Problem]:
+    treaty, commitments, loaded, streamed, as_of, parties, only = args
+    try:
+        return evaluate_parties(
+            treaty,
+            commitments,
+            _PartyReports(loaded, streamed),
+            as_of,
+            parties=parties,
+            only_commitments=only or None,
+        )
+    except InputError as exc:  # sent back as data: exceptions do not always pickle
+        return list(exc.problems)
+
+
+def evaluate_bundle(
+    bundle: Bundle,
+    as_of: date,
+    *,
+    parties: Sequence[str] = (),
+    commitments: Sequence[str] = (),
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Finding]:
+    """Findings for the bundle at ``as_of``; ``jobs`` > 1 evaluates parties in processes.
+
+    Raises:
+        InputError: a streamed report cannot be read back, or reuses a record id for another
+            kind in the same party's reports.
+    """
+    treaty = bundle.treaty
+    assert treaty is not None
+    codes = sorted(p.code for p in treaty.parties if not parties or p.code in parties)
+    if jobs <= 1 or len(codes) <= 1:
+        return evaluate_parties(
+            treaty,
+            bundle.commitments,
+            _PartyReports(bundle.reports, bundle.streamed),
+            as_of,
+            parties=codes,
+            only_commitments=list(commitments) or None,
+            progress=progress,
+        )
+    from engine.load.workers import run_in_workers
+
+    work = _split(bundle, codes, jobs, as_of, list(commitments))
+    out: list[Finding] = []
+    problems: list[Problem] = []
+    for i, res in enumerate(run_in_workers(_worker, work, jobs)):
+        for x in res:
+            if isinstance(x, Problem):
+                problems.append(x)
+            else:
+                out.append(x)
+        if progress:
+            progress(i + 1, len(work))
+    if problems:
+        raise InputError(problems)
+    return sort_findings(out)
+
+
+def run_check(
+    bundle: Bundle,
+    as_of: date,
+    *,
+    parties: Sequence[str] = (),
+    commitments: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> FindingsDocument:
+    """Evaluate and assemble the findings document (filters recorded in it).
+
+    Raises:
+        InputError: see ``evaluate_bundle``.
+    """
+    assert bundle.treaty is not None
+    findings = evaluate_bundle(
+        bundle, as_of, parties=parties, commitments=commitments, jobs=jobs, progress=progress
+    )
+    if statuses:
+        findings = [f for f in findings if f.status in statuses]
+    filters = {"party": list(parties), "commitment": list(commitments), "status": list(statuses)}
+    return findings_document(bundle.treaty, findings, as_of, bundle.inputs, filters)
+
+
+# --------------------------------------------------------------------------------------------
+# Spooled checks: findings written party by party, never all held
+
+
+class _Spooler:
+    """``on_party`` for ``evaluate_parties``: filters, renders and writes one party's findings
+    to its own file in ``spool`` (named by the party's position in code order) and counts them."""
+
+    def __init__(
+        self,
+        spool: Path,
+        order: Mapping[str, int],
+        fmt: str,
+        statuses: Sequence[str],
+        treaty: TreatyState,
+        commitments: dict[str, Commitment],
+    ) -> None:
+        self.spool, self.order, self.fmt, self.statuses = spool, order, fmt, set(statuses)
+        self.treaty, self.commitments = treaty, commitments
+        self.counts = dict.fromkeys(STATUS_ORDER, 0)
+
+    def __call__(self, code: str, findings: list[Finding]) -> None:
+        from engine.render.text import json_party, text_party
+
+        if self.statuses:
+            findings = [f for f in findings if f.status in self.statuses]
+        for f in findings:
+            self.counts[f.status] += 1
+        text = (
+            json_party(findings)
+            if self.fmt == "json"
+            else text_party(findings, self.treaty, self.commitments)
+        )
+        (self.spool / f"{self.order[code]:06d}.part").write_text(text, encoding="utf-8")
+
+
+_SpoolArgs = tuple[_WorkArgs, Path, dict[str, int], str, list[str]]
+
+
+def _spool_worker(args: _SpoolArgs) -> dict[str, int] | list[Problem]:
+    (treaty, commitments, loaded, streamed, as_of, parties, only), spool, order, fmt, statuses = (
+        args
+    )
+    sink = _Spooler(spool, order, fmt, statuses, treaty, commitments)
+    try:
+        evaluate_parties(
+            treaty,
+            commitments,
+            _PartyReports(loaded, streamed),
+            as_of,
+            parties=parties,
+            only_commitments=only or None,
+            on_party=sink,
+        )
+    except InputError as exc:
+        return list(exc.problems)
+    return sink.counts
+
+
+@dataclass
+class Spooled:
+    """A check whose findings wait in per-party files: ``head`` is the findings document with
+    its summary and no findings; ``chunks`` gives the rendered parties in order."""
+
+    head: FindingsDocument
+    parts: list[Path]
+
+    def chunks(self) -> Iterator[str]:
+        for p in self.parts:
+            if p.exists():
+                yield p.read_text(encoding="utf-8")
+
+
+def spool_check(
+    bundle: Bundle,
+    as_of: date,
+    spool: Path,
+    *,
+    fmt: str = "json",
+    parties: Sequence[str] = (),
+    commitments: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    jobs: int = 1,
+) -> Spooled:
+    """``run_check`` for large archives: each party's findings are rendered (``fmt`` text or
+    json) into ``spool`` as soon as they are made, so memory follows the largest party. The
+    chunks, put together by ``engine.render.text.json_stream`` (or the text head and tail), are
+    byte for byte ``render_json``/``render_text`` of ``run_check``'s document.
+
+    Raises:
+        InputError: see ``evaluate_bundle``.
+    """
+    treaty = bundle.treaty
+    assert treaty is not None
+    codes = sorted(p.code for p in treaty.parties if not parties or p.code in parties)
+    order = {c: i for i, c in enumerate(codes)}
+    only = list(commitments)
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    if not codes:
+        pass
+    elif jobs <= 1 or len(codes) <= 1:
+        sink = _Spooler(spool, order, fmt, statuses, treaty, bundle.commitments)
+        evaluate_parties(
+            treaty,
+            bundle.commitments,
+            _PartyReports(bundle.reports, bundle.streamed),
+            as_of,
+            parties=codes,
+            only_commitments=only or None,
+            on_party=sink,
+        )
+        counts = sink.counts
+    else:
+        from engine.load.workers import run_in_workers
+
+        work: list[_SpoolArgs] = [
+            (args, spool, order, fmt, list(statuses))
+            for args in _split(bundle, codes, jobs, as_of, only)
+        ]
+        problems: list[Problem] = []
+        for res in run_in_workers(_spool_worker, work, jobs):
+            if isinstance(res, list):
+                problems.extend(res)
+            else:
+                for k, v in res.items():
+                    counts[k] += v
+        if problems:
+            raise InputError(problems)
+    filters = {"party": list(parties), "commitment": list(commitments), "status": list(statuses)}
+    head = findings_document(treaty, [], as_of, bundle.inputs, filters)
+    head = head.model_copy(update={"summary": Summary(**counts)})
+    return Spooled(head, [spool / f"{order[c]:06d}.part" for c in codes])

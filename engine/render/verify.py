@@ -1,0 +1,302 @@
+"""Re-deriving a findings document from its recorded inputs (``treaty verify``).
+
+A findings document records every input file with its sha256 (``inputs``: the commitment
+library, the treaty state and the reports, paths relative to the working directory where the run
+was made), the as-of date and the filters. ``verify_document`` re-hashes each recorded file,
+loads them, evaluates again with the same as-of date and filters, and compares the findings.
+
+The document is confirmed only if every input has the recorded sha256 and the re-evaluation gives
+the same findings, summary and run id.
+
+Which treaty-state document was used: the run takes the treaty state from the paths it was
+given, else from the commitment library. When two are recorded, the one outside the bundled
+library folder is taken, then the one that lists parties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from engine.errors import InputError, Problem
+from engine.load.loader import (
+    DEFAULT_LIMITS,
+    Bundle,
+    Limits,
+    bundled_commitments_dir,
+    cross_check,
+    load_paths,
+    sha256_bytes,
+)
+from engine.model.findings import Finding, FindingsDocument, InputDigest
+
+
+@dataclass(frozen=True)
+class InputCheck:
+    """One recorded input, re-hashed."""
+
+    path: str
+    document: str
+    expected: str
+    actual: str | None
+    """sha256 now; None if the file is missing or unreadable."""
+
+    @property
+    def state(self) -> Literal["ok", "changed", "missing"]:
+        if self.actual is None:
+            return "missing"
+        return "ok" if self.actual == self.expected else "changed"
+
+
+@dataclass(frozen=True)
+class FindingDiff:
+    """A finding that differs between the document and the re-evaluation."""
+
+    fingerprint: str
+    kind: Literal["added", "removed", "changed"]
+    """added: only in the re-evaluation; removed: only in the document; changed: in both."""
+    fields: tuple[str, ...] = ()
+    """For changed: the top-level fields that differ (status, flags, explanation, evidence...)."""
+    recorded: Finding | None = None
+    recomputed: Finding | None = None
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of ``verify_document``."""
+
+    inputs: list[InputCheck] = field(default_factory=list)
+    findings: list[FindingDiff] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Anything else that differs or prevented the re-evaluation."""
+    notes: list[str] = field(default_factory=list)
+    """Information that does not by itself fail the verification."""
+    recomputed: FindingsDocument | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            all(i.state == "ok" for i in self.inputs)
+            and not self.findings
+            and not self.problems
+            and self.recomputed is not None
+        )
+
+
+def _hash_file(path: str) -> str | None:
+    try:
+        return sha256_bytes(Path(path).read_bytes())
+    except OSError:
+        return None
+
+
+def _under(path: str, folder: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def rebuild_bundle(inputs: Sequence[InputDigest], limits: Limits = DEFAULT_LIMITS) -> Bundle:
+    """Load the recorded input files into one bundle, as ``treaty check`` assembled it.
+
+    Raises ``InputError`` if a file is invalid or the treaty state is ambiguous.
+    """
+    paths = [i.path for i in inputs]
+    loaded = load_paths(paths, limits)
+    treaties = loaded.treaties
+    if len(treaties) > 1:
+        try:
+            library = bundled_commitments_dir()
+        except FileNotFoundError:  # pragma: no cover - broken installation
+            library = None
+        outside = [t for t in treaties if library is None or not _under(t[1], library)]
+        if len(outside) == 1:
+            treaties = outside
+        else:
+            with_parties = [t for t in (outside or treaties) if t[0].parties]
+            if len(with_parties) != 1:
+                raise InputError(
+                    [
+                        Problem(
+                            t[1],
+                            "several treaty-state documents are recorded and it cannot be told "
+                            "which was used",
+                            "re-run 'treaty report' with one treaty state",
+                            code="ambiguous-treaty",
+                        )
+                        for t in treaties
+                    ]
+                )
+            treaties = with_parties
+    bundle = Bundle()
+    bundle.commitments = loaded.commitments
+    bundle.commitment_paths = loaded.commitment_paths
+    bundle.reports = loaded.reports
+    bundle.inputs = loaded.inputs
+    if treaties:
+        bundle.treaty, bundle.treaty_path = treaties[0]
+        bundle.treaties = [treaties[0]]
+    cross_check(bundle, require_treaty=True)
+    return bundle
+
+
+def _diff_fields(a: Finding, b: Finding) -> tuple[str, ...]:
+    da, db = a.model_dump(mode="json"), b.model_dump(mode="json")
+    return tuple(k for k in da if da[k] != db.get(k))
+
+
+def compare_findings(
+    recorded: Sequence[Finding], recomputed: Sequence[Finding]
+) -> list[FindingDiff]:
+    """Per fingerprint: findings only in one of the two lists, or different in both."""
+    before = {f.fingerprint(): f for f in recorded}
+    after = {f.fingerprint(): f for f in recomputed}
+    out: list[FindingDiff] = []
+    for k in sorted(set(before) | set(after)):
+        a, b = before.get(k), after.get(k)
+        if a is None:
+            out.append(FindingDiff(k, "added", recomputed=b))
+        elif b is None:
+            out.append(FindingDiff(k, "removed", recorded=a))
+        elif a != b:
+            out.append(FindingDiff(k, "changed", _diff_fields(a, b), recorded=a, recomputed=b))
+    if len(before) != len(recorded):
+        out.append(FindingDiff("(document)", "changed", ("duplicate fingerprints",)))
+    return out
+
+
+def verify_document(
+    doc: FindingsDocument,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyResult:
+    """Re-hash the recorded inputs, evaluate again and compare (see the module docstring)."""
+    from engine import __version__
+    from engine.render.pipeline import run_check
+    from engine.rules.compile import CompileError
+
+    result = VerifyResult()
+    for i in doc.inputs:
+        result.inputs.append(InputCheck(i.path, i.document, i.sha256, _hash_file(i.path)))
+    if any(i.state == "missing" for i in result.inputs):
+        result.problems.append("cannot re-evaluate: an input is missing")
+        return result
+    if doc.engine_version != __version__:
+        result.notes.append(
+            f"the document was made by treaty-engine {doc.engine_version}; this is {__version__}"
+        )
+    try:
+        bundle = rebuild_bundle(doc.inputs, limits)
+    except InputError as exc:
+        result.problems.extend(f"cannot re-evaluate: {p.render()}" for p in exc.problems)
+        return result
+    filters = doc.filters
+    try:
+        again = run_check(
+            bundle,
+            doc.as_of,
+            parties=filters.get("party", []),
+            commitments=filters.get("commitment", []),
+            statuses=filters.get("status", []),
+            jobs=jobs,
+            progress=progress,
+        )
+    except InputError as exc:
+        result.problems.extend(f"cannot re-evaluate: {p.render()}" for p in exc.problems)
+        return result
+    except CompileError as exc:
+        result.problems.append(f"cannot re-evaluate: commitment {exc.commitment}: {exc}")
+        return result
+    result.recomputed = again
+    result.findings = compare_findings(doc.findings, again.findings)
+    if again.summary != doc.summary:
+        result.problems.append(
+            f"the summary differs: recorded {doc.summary.model_dump()}, "
+            f"recomputed {again.summary.model_dump()}"
+        )
+    if again.treaty != doc.treaty:
+        result.problems.append(
+            f"the treaty differs: recorded {doc.treaty!r}, recomputed {again.treaty!r}"
+        )
+    if again.run_id != doc.run_id and doc.engine_version == __version__:
+        result.problems.append(
+            f"the run id differs: recorded {doc.run_id}, recomputed {again.run_id}"
+        )
+    recorded_paths = sorted(i.path for i in doc.inputs)
+    if sorted(i.path for i in again.inputs) != recorded_paths:
+        result.problems.append("the recomputed run did not read the same input files")
+    return result
+
+
+def render_verify(result: VerifyResult, name: str) -> str:
+    """Plain-text outcome, one line per problem; the first line says verified or not."""
+    lines: list[str] = []
+    changed = [i for i in result.inputs if i.state != "ok"]
+    if result.ok:
+        n = len(result.inputs)
+        f = len(result.recomputed.findings) if result.recomputed else 0
+        lines.append(
+            f"verified: {name}: {n} input(s) unchanged, {f} finding(s) identical on re-evaluation"
+        )
+    else:
+        lines.append(f"NOT verified: {name}")
+    for i in changed:
+        if i.state == "missing":
+            lines.append(f"  input missing: {i.path} (recorded sha256 {i.expected})")
+        else:
+            lines.append(
+                f"  input changed: {i.path} (sha256 {i.expected} recorded, {i.actual} now)"
+            )
+    for d in result.findings:
+        if d.kind == "added":
+            st = d.recomputed.status if d.recomputed else "?"
+            lines.append(f"  finding added: {d.fingerprint} ({st}) is not in the document")
+        elif d.kind == "removed":
+            st = d.recorded.status if d.recorded else "?"
+            lines.append(f"  finding removed: {d.fingerprint} ({st}) is no longer found")
+        else:
+            detail = ", ".join(d.fields)
+            if d.recorded and d.recomputed and d.recorded.status != d.recomputed.status:
+                detail = f"{d.recorded.status} -> {d.recomputed.status}; {detail}"
+            lines.append(f"  finding differs: {d.fingerprint} ({detail})")
+    for p in result.problems:
+        lines.append(f"  {p}")
+    for note in result.notes:
+        lines.append(f"  note: {note}")
+    return "\n".join(lines) + "\n"
+
+
+def result_as_dict(result: VerifyResult, name: str) -> dict[str, object]:
+    """Machine-readable outcome for ``treaty verify --format json``."""
+    return {
+        "verified": result.ok,
+        "document": name,
+        "inputs": [
+            {
+                "path": i.path,
+                "document": i.document,
+                "state": i.state,
+                "expected": i.expected,
+                "actual": i.actual,
+            }
+            for i in result.inputs
+        ],
+        "findings": [
+            {
+                "fingerprint": d.fingerprint,
+                "difference": d.kind,
+                "fields": list(d.fields),
+                "recorded_status": d.recorded.status if d.recorded else None,
+                "recomputed_status": d.recomputed.status if d.recomputed else None,
+            }
+            for d in result.findings
+        ],
+        "problems": list(result.problems),
+        "notes": list(result.notes),
+    }
