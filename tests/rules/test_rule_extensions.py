@@ -13,8 +13,8 @@ from engine.evaluate.evaluator import evaluate_models
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.records import Report
 from engine.rules.compile import CompileError, compile_program
-from tests.oracle import oracle_evaluate
 from tests.evaluate.test_oracle import classify, commitment, party, report, treaty
+from tests.oracle import oracle_evaluate
 
 Row = tuple[str, str, str | None, str, tuple[str, ...]]
 
