@@ -174,10 +174,13 @@ def schema_export(
     ] = Path("schemas"),
 ) -> None:
     """Regenerate the JSON Schemas from the models (one file per document type)."""
-    from engine.model.schema import export
+    from engine.model.schema import DOCUMENT_TYPES, render
+    from engine.render.output import write_atomic
 
-    for p in export(directory):
-        sys.stdout.write(f"wrote {p}\n")
+    for doc in DOCUMENT_TYPES:
+        path = directory / f"{doc}.schema.json"
+        write_atomic(path, render(doc))
+        sys.stdout.write(f"wrote {path}\n")
 
 
 @schema_app.command("show")

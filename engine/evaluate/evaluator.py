@@ -41,16 +41,12 @@ from engine.model.findings import (
 )
 from engine.model.records import EVIDENCE_RANK, RECORD_MODELS, RecordBase, Report
 from engine.model.rules import (
-    Arith,
     ClassifyRule,
     DeadlineRule,
-    FieldRef,
     Outcome,
-    ParamRef,
     PeriodicRule,
 )
 from engine.rules.compile import (
-    BoolTree,
     CompiledRule,
     DeadlinePlan,
     Program,
@@ -59,6 +55,7 @@ from engine.rules.compile import (
     field_types,
     offset_amount,
 )
+from engine.rules.semantics import BoolTree, arith, fold, indicators_seen
 from engine.rules.time import (
     add_months,
     add_working_days,
@@ -269,60 +266,6 @@ def _put(fact: dict[str, Any], name: str, value: Any) -> None:
         fact[name] = [str(v) for v in value]
     else:
         fact[name] = str(value)
-
-
-def arith_value(ar: Arith, values: Mapping[str, Any], param: Callable[[str], Any]) -> Any:
-    """Evaluate derived arithmetic over a record's values; None if an operand is absent."""
-    args: list[Any] = []
-    for a in ar.args:
-        if isinstance(a, FieldRef):
-            v = values.get(a.field)
-        elif isinstance(a, ParamRef):
-            v = param(a.param)
-        elif isinstance(a, Arith):
-            v = arith_value(a, values, param)
-        else:
-            v = a
-        if isinstance(v, bool):
-            v = None
-        args.append(v)
-    if ar.op == "coalesce":
-        return next((a for a in args if a is not None), None)
-    if any(a is None for a in args):
-        return None
-    if ar.op == "count_distinct":
-        return float(len(set(args[0]))) if isinstance(args[0], list) else None
-    if any(isinstance(a, list) for a in args):
-        return None
-    try:
-        if ar.op == "add":
-            return sum(args[1:], args[0])
-        if ar.op == "sub":
-            acc = args[0]
-            for a in args[1:]:
-                acc = acc - a
-            return acc
-        if ar.op == "mul":
-            acc = args[0]
-            for a in args[1:]:
-                acc = acc * a
-            return acc
-        if ar.op == "div":
-            acc = args[0]
-            for a in args[1:]:
-                if a == 0:
-                    return None
-                acc = acc / a
-            return acc
-        if ar.op == "abs":
-            return abs(args[0])
-        if ar.op == "min":
-            return min(args)
-        if ar.op == "max":
-            return max(args)
-    except TypeError:
-        return None
-    return None
 
 
 # ------------------------------------------------------------------------------------------
@@ -550,7 +493,7 @@ class _PartyRun:
             derived: dict[str, Any] = {}
             scope_values = dict(values)
             for name, ar in cr.derive.items():
-                val = arith_value(ar, scope_values, param)
+                val = arith(ar, scope_values, param)
                 derived[name] = val
                 scope_values[name] = val
             return derived, scope_values
@@ -628,39 +571,16 @@ class _PartyRun:
     def truth(
         self, tree: BoolTree | None, fid: str, counts: Mapping[str, int] | None = None
     ) -> bool:
+        """Whether a compiled condition holds of fact ``fid``, from the atoms durable_rules
+        matched and the counts of its joins (``engine.rules.semantics.fold``)."""
         if tree is None:
             return True
-        tag = tree[0]
-        if tag == "atom":
-            return tree[1] in self.atoms.get(fid, ())
-        if tag == "const":
-            return bool(tree[1])
-        if tag == "all":
-            return all(self.truth(t, fid, counts) for t in tree[1])
-        if tag == "any":
-            return any(self.truth(t, fid, counts) for t in tree[1])
-        if tag == "not":
-            return not self.truth(tree[1], fid, counts)
-        if tag == "atleast":
-            return bool(sum(self.truth(t, fid, counts) for t in tree[2]) >= tree[1])
-        if tag == "count":
-            n = (counts or {}).get(tree[1], 0)
-            return _cmp(n, tree[2], tree[3])
-        raise AssertionError(tree)
+        fired = self.atoms.get(fid, ())
+        return fold(tree, fired.__contains__, _counter(counts))
 
     def indicators(self, tree: BoolTree, fid: str, counts: Mapping[str, int]) -> list[str]:
         """Labels of the at_least indicators that held, for explanations."""
-        out: list[str] = []
-        if tree[0] == "atleast":
-            out.extend(
-                lbl for t, lbl in zip(tree[2], tree[3], strict=True) if self.truth(t, fid, counts)
-            )
-        elif tree[0] in ("all", "any"):
-            for t in tree[1]:
-                out.extend(self.indicators(t, fid, counts))
-        elif tree[0] == "not":
-            pass
-        return out
+        return indicators_seen(tree, self.atoms.get(fid, set()).__contains__, _counter(counts))
 
     def _earlier(
         self, cr: CompiledRule, a_fid: str, a_field: str, b_fid: str, b_field: str
@@ -1461,15 +1381,10 @@ def _clamped(y: int, m: int, d: int) -> date:
     return date(y, m, min(d, calendar.monthrange(y, m)[1]))
 
 
-def _cmp(a: float, op: str, b: float) -> bool:
-    return {
-        "eq": a == b,
-        "ne": a != b,
-        "gt": a > b,
-        "ge": a >= b,
-        "lt": a < b,
-        "le": a <= b,
-    }[op]
+def _counter(counts: Mapping[str, int] | None) -> Callable[[str], float] | None:
+    if not counts:
+        return None
+    return lambda name: float(counts.get(name, 0))
 
 
 def due_point(

@@ -1,13 +1,12 @@
 """JSON Schemas (draft 2020-12) generated from the document models.
 
-``treaty schema export`` writes them to ``schemas/``; a test fails when the committed files
-drift from the models.
+``treaty schema export`` writes them to ``schemas/`` (one ``<document>.schema.json`` each); a
+test fails when the committed files drift from the models.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -45,15 +44,3 @@ def schema_for(document: str) -> dict[str, Any]:
 
 def render(document: str) -> str:
     return json.dumps(schema_for(document), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def export(target: Path) -> list[Path]:
-    """Write every schema into ``target``; returns the paths written."""
-    from engine.render.output import write_atomic
-
-    written = []
-    for doc in DOCUMENT_TYPES:
-        path = target / f"{doc}.schema.json"
-        write_atomic(path, render(doc))
-        written.append(path)
-    return written

@@ -42,6 +42,7 @@ from engine.model.rules import (
     PeriodicRule,
     Rule,
 )
+from engine.rules.semantics import BoolTree
 
 FieldType = Literal["date", "datetime", "number", "bool", "str", "list"]
 TEMPORAL = ("date", "datetime")
@@ -116,10 +117,6 @@ def fact_name(name: str) -> str:
 
 # ------------------------------------------------------------------------------------------
 # Boolean trees over atoms
-
-BoolTree = tuple[Any, ...]
-# ("atom", name) | ("const", bool) | ("count", name, op, value_or_param)
-# | ("all", [trees]) | ("any", [trees]) | ("not", tree) | ("atleast", n, [trees], labels)
 
 
 @dataclass
