@@ -67,7 +67,7 @@ def fold(
     if tag == "not":
         return not fold(tree[1], atom, count)
     if tag == "atleast":
-        return sum(fold(t, atom, count) for t in tree[2]) >= tree[1]
+        return bool(sum(fold(t, atom, count) for t in tree[2]) >= tree[1])
     if tag == "count":
         n = count(tree[1]) if count is not None else 0.0
         return compare_numbers(n, tree[2], tree[3])
