@@ -5,6 +5,7 @@ Hierarchy::
     TreatyEngineError
     ├── InputError            a document the user gave cannot be used (exit code 3)
     │   └── LimitExceeded     a configurable safety limit was hit
+    ├── CompileError          a commitment's rule cannot be compiled (reported as invalid input)
     ├── UsageError            the command was called wrongly (exit code 2)
     └── EngineFault           the rules engine misbehaved; never a user's fault (exit code 4)
 
@@ -70,6 +71,18 @@ class InputError(TreatyEngineError):
 
 class LimitExceeded(InputError):
     """An input exceeds a configurable safety limit."""
+
+
+class CompileError(TreatyEngineError, ValueError):
+    """A rule cannot be compiled: names the commitment, the rule, where and the fix."""
+
+    def __init__(self, commitment: str, rule: str | None, pointer: str, message: str, fix: str):
+        super().__init__(message)
+        self.commitment = commitment
+        self.rule = rule
+        self.pointer = pointer
+        self.message = message
+        self.fix = fix
 
 
 class UsageError(TreatyEngineError):

@@ -202,23 +202,9 @@ def load_for_evaluation(
 
 def compile_check(bundle: Bundle) -> None:
     """Compile every commitment on its own so errors name the right file."""
-    from engine.rules.compile import CompileError, compile_program
+    from engine.rules.compile import compile_problems
 
-    problems = []
-    for cid in sorted(bundle.commitments):
-        c = bundle.commitments[cid]
-        try:
-            compile_program([c], bundle.treaty, date(2000, 1, 1))
-        except CompileError as e:
-            problems.append(
-                Problem(
-                    bundle.commitment_paths.get(cid, cid),
-                    f"rule {e.rule}: {e.message}",
-                    e.fix,
-                    pointer=e.pointer,
-                    code="rule",
-                )
-            )
+    problems = compile_problems(bundle.commitments, bundle.commitment_paths, bundle.treaty)
     if problems:
         raise InputError(problems)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -39,7 +37,8 @@ from engine.load.loader import (
     cross_check,
     load_paths,
 )
-from engine.model.commitment import Commitment, TreatyState
+from engine.model.commitment import Commitment
+from engine.rules.compile import compile_problems
 
 L = DEFAULT_LIMITS
 FormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
@@ -56,28 +55,6 @@ def _load(path: Path, limits: Limits, what: str) -> Bundle:
         return load_paths([path], limits)
     except InputError as exc:
         fail_input(exc.problems)
-
-
-def _compile_problems(
-    commitments: Mapping[str, Commitment], paths: Mapping[str, str], treaty: TreatyState | None
-) -> list[Problem]:
-    from engine.rules.compile import CompileError, compile_program
-
-    problems = []
-    for cid in sorted(commitments):
-        try:
-            compile_program([commitments[cid]], treaty, date(2000, 1, 1))
-        except CompileError as e:
-            problems.append(
-                Problem(
-                    paths.get(cid, cid),
-                    f"rule {e.rule}: {e.message}",
-                    e.fix,
-                    pointer=e.pointer,
-                    code="rule",
-                )
-            )
-    return problems
 
 
 # ------------------------------------------------------------------------------------------
@@ -278,9 +255,9 @@ def whatif(
         cross_check(reports, require_treaty=True, known_commitments=known)
     except InputError as exc:
         problems.extend(exc.problems)
-    problems += _compile_problems(base_b.commitments, base_b.commitment_paths, treaty)
+    problems += compile_problems(base_b.commitments, base_b.commitment_paths, treaty)
     if draft_b is not None:
-        problems += _compile_problems(draft_b.commitments, draft_b.commitment_paths, treaty)
+        problems += compile_problems(draft_b.commitments, draft_b.commitment_paths, treaty)
     if problems:
         fail_input(problems)
     items = [(lr.report, lr.record_hashes, lr.path) for lr in reports.reports]
@@ -293,7 +270,7 @@ def whatif(
         variants_problems = []
         for _, variant in W.sweep_variants(base_b.commitments, settings):
             changed = {s.commitment: variant[s.commitment] for s in settings}
-            variants_problems += _compile_problems(changed, base_b.commitment_paths, treaty)
+            variants_problems += compile_problems(changed, base_b.commitment_paths, treaty)
         if variants_problems:
             fail_input(variants_problems)
         sweep = W.run_sweep(engine, base_b.commitments, settings)

@@ -23,6 +23,7 @@ from functools import cache
 from types import MappingProxyType, NoneType, UnionType
 from typing import Any, Literal
 
+from engine.errors import CompileError, Problem
 from engine.model.commitment import Commitment, Parameter, TreatyState
 from engine.model.records import RECORD_MODELS
 from engine.model.rules import (
@@ -46,18 +47,6 @@ from engine.rules.semantics import BoolTree
 
 FieldType = Literal["date", "datetime", "number", "bool", "str", "list"]
 TEMPORAL = ("date", "datetime")
-
-
-class CompileError(ValueError):
-    """A rule cannot be compiled: names the commitment, the rule and the fix."""
-
-    def __init__(self, commitment: str, rule: str | None, pointer: str, message: str, fix: str):
-        super().__init__(message)
-        self.commitment = commitment
-        self.rule = rule
-        self.pointer = pointer
-        self.message = message
-        self.fix = fix
 
 
 def _classify_annotation(ann: Any) -> FieldType:
@@ -1163,3 +1152,29 @@ def offset_amount(
 
 
 __all__ = ["CompileError", "Program", "compile_program", "field_types", "Offset"]
+
+
+def compile_problems(
+    commitments: Mapping[str, Commitment],
+    paths: Mapping[str, str],
+    treaty: TreatyState | None,
+) -> list[Problem]:
+    """Compile every commitment on its own, so that each error names the right file.
+
+    Returns one problem per commitment that does not compile (its first error), in id order.
+    """
+    problems = []
+    for cid in sorted(commitments):
+        try:
+            compile_program([commitments[cid]], treaty, date(2000, 1, 1))
+        except CompileError as e:
+            problems.append(
+                Problem(
+                    paths.get(cid, cid),
+                    f"rule {e.rule}: {e.message}",
+                    e.fix,
+                    pointer=e.pointer,
+                    code="rule",
+                )
+            )
+    return problems
