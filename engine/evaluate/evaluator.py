@@ -148,6 +148,20 @@ def _reading(model: type[RecordBase], data: dict[str, Any]) -> RecordBase:
 _KIND_OF: dict[type[RecordBase], str] = {m: k for k, m in RECORD_MODELS.items()}
 
 
+def known_occurrences(
+    reports: Iterable[tuple[Report, Mapping[str, str], str]], as_of: date
+) -> list[Occurrence]:
+    """Every record of the reports submitted by the end of ``as_of`` (UTC): only what was
+    known on the as-of date (docs/rules.md section 1)."""
+    cutoff = epoch_seconds(end_of_day(as_of))
+    return [
+        Occurrence(rep, rec, hashes.get(rec.id, ""), path)
+        for rep, hashes, path in reports
+        if epoch_seconds(rep.submitted_at) <= cutoff
+        for rec in rep.records
+    ]
+
+
 def _canon(v: Any) -> str:
     return json.dumps(v, sort_keys=True, default=str)
 
@@ -1564,8 +1578,17 @@ class Evaluator:
             self.rules_of[cr.commitment.id].append(cr)
 
     def evaluate_party(
-        self, party: Party, reports: Sequence[tuple[Report, Mapping[str, str], str]]
+        self,
+        party: Party,
+        reports: Sequence[tuple[Report, Mapping[str, str], str]],
+        *,
+        merged: Sequence[MergedRecord] | None = None,
     ) -> list[Finding]:
+        """The findings of every commitment for one party.
+
+        ``merged`` gives the party's records already merged into versions (what-if merges them
+        once for every variant); ``reports`` are then not read.
+        """
         tl = timeline(party, self.treaty)
         if not tl.bound(self.as_of):
             why = (
@@ -1578,15 +1601,11 @@ class Evaluator:
                 for c in self.commitments
                 if c.rules
             ]
-        cutoff = epoch_seconds(end_of_day(self.as_of))
-        occs = []
-        for rep, hashes, path in reports:
-            if epoch_seconds(rep.submitted_at) > cutoff:
-                continue
-            for rec in rep.records:
-                occs.append(Occurrence(rep, rec, hashes.get(rec.id, ""), path))
-        merged = merge_records(occs, self.treaty.settling_evidence)
-        run = _PartyRun(self, tl, merged)
+        if merged is None:
+            merged = merge_records(
+                known_occurrences(reports, self.as_of), self.treaty.settling_evidence
+            )
+        run = _PartyRun(self, tl, list(merged))
         run.build_facts()
         run.match()
         findings: list[Finding] = []

@@ -21,7 +21,6 @@ subset of commitments does not build the facts of the kinds only those rules rea
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -33,7 +32,7 @@ from engine.evaluate.evaluator import (
     Evaluator,
     MergedRecord,
     Occurrence,
-    _PartyRun,
+    known_occurrences,
     merge_records,
     sort_findings,
     timeline,
@@ -41,7 +40,6 @@ from engine.evaluate.evaluator import (
 from engine.model.commitment import Commitment, Parameter, ParamValue, TreatyState
 from engine.model.findings import Finding
 from engine.model.records import Report
-from engine.rules.time import end_of_day, epoch_seconds
 
 ReportItem = tuple[Report, Mapping[str, str], str]
 STATUSES = ("breach", "gap", "compliant", "not_applicable")
@@ -107,15 +105,9 @@ class WhatIf:
             for p in sorted(treaty.parties, key=lambda p: p.code)
             if not wanted or p.code in wanted
         ]
-        cutoff = epoch_seconds(end_of_day(as_of))
         self._occurrences: dict[str, list[Occurrence]] = defaultdict(list)
-        for rep, hashes, path in reports:
-            if epoch_seconds(rep.submitted_at) > cutoff:
-                continue  # submitted after the as-of date: not known then (docs/rules.md 1)
-            for rec in rep.records:
-                self._occurrences[rep.subject_party].append(
-                    Occurrence(rep, rec, hashes.get(rec.id, ""), path)
-                )
+        for occ in known_occurrences(reports, as_of):
+            self._occurrences[occ.report.subject_party].append(occ)
         self._merged: dict[str, list[MergedRecord]] = {}
         self._cache: dict[str, list[Finding]] = {}
         self.stats = Stats()
@@ -178,36 +170,11 @@ class WhatIf:
         return sort_findings(out)
 
     def _evaluate_party(self, ev: Evaluator, code: str) -> list[Finding]:
+        """The evaluator's findings for one party, from records merged once for all variants."""
         party = next(p for p in self.parties if p.code == code)
-        tl = timeline(party, ev.treaty)
-        if not tl.bound(self.as_of):
-            return ev.evaluate_party(party, [])  # not bound: reports are not looked at
-        merged = self.merged(code)
-        if "merged" in inspect.signature(ev.evaluate_party).parameters:
-            # a future Evaluator.evaluate_party(..., merged=...) takes the pre-merged records
-            result: list[Finding] = ev.evaluate_party(party, [], merged=merged)  # type: ignore[call-arg]
-            return result
-        # Same steps as Evaluator.evaluate_party, with the merge done once per party.
-        run = _PartyRun(ev, tl, merged)
-        run.build_facts()
-        run.match()
-        findings: list[Finding] = []
-        for c in ev.commitments:
-            if not c.rules:
-                continue
-            by_subject: dict[str | None, list[Any]] = defaultdict(list)
-            for cr in ev.rules_of.get(c.id, []):
-                if cr.commitment.id != c.id:
-                    continue
-                for subject, verdicts in run.run_rule(cr).items():
-                    for v in verdicts:
-                        by_subject[subject].append((cr, v))
-            if not by_subject:
-                findings.append(ev._absence(run, c))
-                continue
-            for subject in sorted(by_subject, key=lambda s: s or ""):
-                findings.append(ev._combine(party.code, c, subject, by_subject[subject]))
-        return findings
+        if not timeline(party, ev.treaty).bound(self.as_of):
+            return ev.evaluate_party(party, [])  # not bound: its records are never looked at
+        return ev.evaluate_party(party, [], merged=self.merged(code))
 
 
 # ------------------------------------------------------------------------------------------

@@ -449,3 +449,15 @@ def test_examples_if_present(draft: Path) -> None:
     assert flips == expected
     assert all(c["commitment"] == "CB-2" for c in data["changes"])
     assert data["summary"]["new_breach"] == 0
+
+
+def test_whatif_base_equals_check_on_the_demo() -> None:
+    """What-if evaluates through the evaluator: its base is exactly ``treaty check``'s findings
+    (before, whatif re-implemented evaluate_party and drifted: BOR TR-1 gap instead of n/a)."""
+    bundle = load_paths([bundled_commitments_dir(), EXAMPLES])
+    assert bundle.treaty is not None
+    items = [(r.report, r.record_hashes, r.path) for r in bundle.reports]
+    as_of = date(2029, 6, 30)
+    check = evaluate_reports(bundle.treaty, bundle.commitments, items, as_of)
+    base = WhatIf(bundle.treaty, items, as_of).evaluate(bundle.commitments)
+    assert [f.model_dump() for f in base] == [f.model_dump() for f in check]
