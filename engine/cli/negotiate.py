@@ -109,6 +109,7 @@ def lint(
     (or warning with --fail-on warning), 2 usage error, 3 invalid documents.
     """
     from engine.negotiate import lint as lintmod
+    from engine.negotiate import lint_render
 
     validate_choice([fmt], ("text", "json", "sarif"), "--format")
     validate_choice([fail_on], ("error", "warning"), "--fail-on")
@@ -125,16 +126,16 @@ def lint(
     if n == 0 and not inputs.treaty_given:
         sys.stderr.write("treaty lint: no commitment or treaty document among the inputs\n")
     if fmt == "json":
-        text = lintmod.render_json(findings, n)
+        text = lint_render.render_json(findings, n)
     elif fmt == "sarif":
-        text = lintmod.render_sarif(findings)
+        text = lint_render.render_sarif(findings)
     else:
-        text = lintmod.render_text(findings, n)
+        text = lint_render.render_text(findings, n)
     write_output(text, output)
     if output is not None or fmt == "sarif":
         where = f" -> {output}" if output else ""
-        sys.stderr.write(lintmod.summary_line(findings, n) + where + "\n")
-    c = lintmod.counts(findings)
+        sys.stderr.write(lint_render.summary_line(findings, n) + where + "\n")
+    c = lint_render.counts(findings)
     failing = c["error"] + (c["warning"] if fail_on == "warning" else 0)
     raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.OK)
 
@@ -186,6 +187,7 @@ def whatif(
     parameter. Exit codes: 0 done, 2 usage error, 3 invalid input.
     """
     from engine.negotiate import whatif as W
+    from engine.negotiate import whatif_render as WR
 
     validate_choice([fmt], ("text", "json"), "--format")
     if draft is None and not set_:
@@ -274,7 +276,7 @@ def whatif(
         if variants_problems:
             fail_input(variants_problems)
         sweep = W.run_sweep(engine, base_b.commitments, settings)
-        text = W.render_sweep_json(sweep) if fmt == "json" else W.render_sweep_text(sweep)
+        text = WR.render_sweep_json(sweep) if fmt == "json" else WR.render_sweep_text(sweep)
         write_output(text, output)
         raise typer.Exit(ExitCode.OK)
     assert draft_b is not None and draft is not None
@@ -286,14 +288,14 @@ def whatif(
         draft_label=str(draft),
     )
     if fmt == "json":
-        text = W.render_json(result)
+        text = WR.render_json(result)
     else:
         titles = {cid: c.title for cid, c in {**base_b.commitments, **draft_b.commitments}.items()}
         names = {p.code: p.name for p in treaty.parties}
-        text = W.render_text(result, titles, names)
+        text = WR.render_text(result, titles, names)
     write_output(text, output)
     if output is not None:
-        sys.stderr.write(W.summary_line(result) + f" -> {output}\n")
+        sys.stderr.write(WR.summary_line(result) + f" -> {output}\n")
     raise typer.Exit(ExitCode.OK)
 
 
@@ -333,6 +335,7 @@ def diff(
     Exit codes (as diff(1)): 0 no differences, 1 differences, 2 usage error, 3 invalid input.
     """
     from engine.negotiate import diff as D
+    from engine.negotiate import diff_render as DR
 
     validate_choice([fmt], ("text", "json"), "--format")
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
@@ -347,9 +350,9 @@ def diff(
         new_treaty=b.treaty,
     )
     if fmt == "json":
-        text = D.render_json(result, str(old), str(new))
+        text = DR.render_json(result, str(old), str(new))
     else:
-        text = D.render_text(result, str(old), str(new), show_unchanged=show_all)
+        text = DR.render_text(result, str(old), str(new), show_unchanged=show_all)
     write_output(text, output)
     raise typer.Exit(ExitCode.FINDINGS if result.has_changes else ExitCode.OK)
 
