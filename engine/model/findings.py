@@ -9,10 +9,8 @@ from pydantic import Field
 
 from engine.model.base import Doc
 from engine.model.commitment import Severity
-from engine.model.rules import Flag, Status
-
-STATUS_ORDER: dict[str, int] = {"breach": 0, "gap": 1, "compliant": 2, "not_applicable": 3}
-"""Worst first."""
+from engine.model.vocabulary import STATUS_ORDER as STATUS_ORDER  # re-exported for importers
+from engine.model.vocabulary import Flag, Status
 
 
 class Evidence(Doc):

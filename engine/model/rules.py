@@ -21,27 +21,8 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, model_validator
 
 from engine.model.base import Doc
+from engine.model.vocabulary import Flag, Status
 
-Status = Literal["breach", "gap", "compliant", "not_applicable"]
-Flag = Literal[
-    "late",
-    "missing",
-    "missing_report",
-    "uncorroborated",
-    "contradictory",
-    "pending_determination",
-    "not_yet_due",
-    "transition",
-    "unverifiable",
-    "insufficient_detail",
-    "anomaly",
-    "verification_denied",
-    "no_sanction_available",
-    "pattern_below_threshold",
-    "before_entry_into_force",
-    "after_withdrawal",
-    "quota_exhausted",
-]
 CompareOp = Literal[
     "eq",
     "ne",

@@ -61,8 +61,8 @@ from engine.load.loader import (
     validate_document,
 )
 from engine.model.commitment import TreatyState
-from engine.model.findings import STATUS_ORDER
 from engine.model.records import RECORD_MODELS, Report
+from engine.model.vocabulary import STATUS_ORDER
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
