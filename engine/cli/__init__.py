@@ -46,16 +46,34 @@ for _optional in ("reports", "negotiate"):
             raise
 
 
-def _click_module() -> Any:
-    """click, or the copy recent typer releases vendor."""
+def _click_modules() -> list[Any]:
+    """The click modules whose exceptions typer may raise: recent typer releases vendor their
+    own copy (``typer._click``); older ones use click. Both may be installed at once (another
+    package may bring click), so the CLI recognises the exceptions of either."""
+    mods: list[Any] = []
+    try:
+        from typer import _click  # type: ignore[attr-defined,unused-ignore]
+
+        mods.append(_click)
+    except ImportError:
+        pass
     try:
         import click  # type: ignore[import-not-found,unused-ignore]
 
-        return click
+        mods.append(click)
     except ModuleNotFoundError:
-        from typer import _click  # type: ignore[attr-defined,unused-ignore]
+        pass
+    return mods
 
-        return _click
+
+def _exception_classes(name: str) -> tuple[type[BaseException], ...]:
+    out = []
+    for mod in _click_modules():
+        exceptions = getattr(mod, "exceptions", mod)
+        cls = getattr(exceptions, name, None) or getattr(mod, name, None)
+        if isinstance(cls, type):
+            out.append(cls)
+    return tuple(out)
 
 
 def main() -> None:
@@ -71,12 +89,9 @@ def main() -> None:
         sys.stderr.write("treaty: interrupted\n")
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unexpected
-        click = _click_module()
-
-        exceptions = getattr(click, "exceptions", click)
-        usage_error = getattr(exceptions, "UsageError", ())
-        abort = getattr(exceptions, "Abort", getattr(click, "Abort", ()))
-        click_exception = getattr(exceptions, "ClickException", ())
+        usage_error = _exception_classes("UsageError")
+        abort = _exception_classes("Abort")
+        click_exception = _exception_classes("ClickException")
         if isinstance(exc, usage_error):
             msg = exc.format_message()
             cmd = exc.ctx.command_path if exc.ctx else "treaty"
