@@ -16,7 +16,7 @@ What it does, in one run:
    largest process, from ``wait4``'s ``ru_maxrss``, and the whole process tree, sampled);
 3. the raw durable_rules ceiling: the bundled commitments compiled with
    ``engine.rules.compile.compile_program``, the facts built per party with ``engine.evaluate.evaluator``'s
-   ``_PartyRun.build_facts``, and only ``DurableMatcher.match`` timed (records/s); the ratio end
+   ``engine.evaluate.facts.build_facts``, and only ``DurableMatcher.match`` timed (records/s); the ratio end
    to end / raw;
 4. the plain-Python oracle (``tests/oracle.py``) on a subset of parties, for reference.
 
@@ -935,7 +935,12 @@ def load_treaty(data: Path, only: set[str] | None = None) -> Any:
 
 def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
     """Time only DurableMatcher.match over every party's facts (built once, matched K times)."""
-    from engine.evaluate.evaluator import Evaluator, Occurrence, _PartyRun, merge_records, timeline
+    from engine.evaluate.evaluator import Evaluator
+    from engine.evaluate.facts import build_facts
+    from engine.evaluate.merge import Occurrence, merge_records
+    from engine.evaluate.party import PartyRun
+    from engine.evaluate.timeline import timeline
+    from engine.explain.findings import explain
     from engine.load.gcpause import paused_gc
     from engine.load.loader import bundled_commitments_dir, load_paths
     from engine.rules.compile import compile_program
@@ -947,8 +952,8 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
     commitments = [library[c] for c in treaty.commitments if c in library]
     program = compile_program(commitments, treaty, AS_OF)
     compile_s = time.perf_counter() - t
-    ev = Evaluator(treaty, library, AS_OF)  # the same program: _PartyRun reads it from here
-    assert ev.program.definition == program.definition
+    ev = Evaluator(treaty, library, AS_OF)  # the same program: PartyRun reads it from here
+    assert ev.ctx.program.definition == program.definition
     by_party: dict[str, list[Any]] = {}
     records = 0
     for f in sorted((data / "reports").glob("*.jsonl")):
@@ -973,18 +978,18 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
                 if epoch_seconds(r.submitted_at) <= cutoff
                 for rec in r.records
             ]
-            run = _PartyRun(ev, tl, merge_records(occs, treaty.settling_evidence))
-            run.build_facts()
+            run = PartyRun(ev.ctx, tl, merge_records(occs, treaty.settling_evidence))
+            build_facts(run)
         build_s += time.perf_counter() - t
         facts_n += len(run.facts)
         for k in range(repeat):
             t = time.perf_counter()
-            fired = ev.matcher.match(run.facts)
+            fired = ev.ctx.matcher.match(run.facts)
             match_s[k] += time.perf_counter() - t
         firings += len(fired)
         t = time.perf_counter()
         with paused_gc():
-            ev.evaluate_party(p, [(r, {}, "") for r in reports])
+            [explain(j) for j in ev.evaluate_party(p, [(r, {}, "") for r in reports])]
         eval_s += time.perf_counter() - t
     m = statistics.median(match_s)
     return {
@@ -1135,7 +1140,7 @@ def fmt_table(res: dict[str, Any]) -> str:
         f"{r['evaluate_in_process_s']:.1f} s |"
     )
     rows.append(
-        f"| building facts (`_PartyRun.build_facts` + merge) | {r['build_facts_s']:.1f} s | |"
+        f"| building facts (`build_facts` + merge) | {r['build_facts_s']:.1f} s | |"
     )
     if res.get("oracle"):
         o = res["oracle"]

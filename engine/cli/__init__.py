@@ -93,14 +93,15 @@ def main() -> None:
         abort = _exception_classes("Abort")
         click_exception = _exception_classes("ClickException")
         if isinstance(exc, usage_error):
-            msg = exc.format_message()
-            cmd = exc.ctx.command_path if exc.ctx else "treaty"
+            err: Any = exc
+            msg = err.format_message()
+            cmd = err.ctx.command_path if err.ctx else "treaty"
             sys.stderr.write(f"{cmd}: {msg} (see '{cmd} --help')\n")
             sys.exit(ExitCode.USAGE)
         if isinstance(exc, abort):
             sys.exit(130)
         if isinstance(exc, click_exception):
-            sys.stderr.write(f"treaty: {exc.format_message()}\n")
+            sys.stderr.write(f"treaty: {getattr(exc, 'format_message', exc.__str__)()}\n")
             sys.exit(ExitCode.USAGE)
         from engine.errors import EngineFault
 

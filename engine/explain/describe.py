@@ -84,6 +84,18 @@ def _outcome(o: Outcome) -> str:
 
 
 def describe_rule(r: ClassifyRule | DeadlineRule | PeriodicRule) -> list[str]:
+    """The lines ``treaty commitments show`` prints for one rule."""
+    out = _head(r)
+    if isinstance(r, ClassifyRule):
+        out += _classify_lines(r)
+    elif isinstance(r, DeadlineRule):
+        out += _deadline_lines(r)
+    else:
+        out += _periodic_lines(r)
+    return out
+
+
+def _head(r: ClassifyRule | DeadlineRule | PeriodicRule) -> list[str]:
     out = [f"  {r.id} [{r.type}] {r.description}".rstrip(), f'    clause: "{r.clause}"']
     for name, ar in r.derive.items():
         out.append(f"    let {name} = {operand(ar)}")
@@ -97,69 +109,75 @@ def describe_rule(r: ClassifyRule | DeadlineRule | PeriodicRule) -> list[str]:
             )
     if r.requires:
         out.append(f"    requires: {', '.join(r.requires)} (else gap, insufficient detail)")
-    if isinstance(r, ClassifyRule):
+    return out
+
+
+def _classify_lines(r: ClassifyRule) -> list[str]:
+    out = [
+        f"    for each {r.subject.kind}"
+        + (f" where {condition(r.subject.where)}" if r.subject.where else "")
+    ]
+    for cs in r.counts:
+        extra = [f"{k} = subject.{v}" for k, v in cs.same.items()]
+        extra += [f"{k} includes subject.{v}" for k, v in cs.contains.items()]
+        if cs.same_year:
+            extra.append(f"same year of {cs.same_year[0]} as subject.{cs.same_year[1]}")
+        if cs.before:
+            extra.append(f"{cs.before[0]} before subject.{cs.before[1]}")
+        if cs.where:
+            extra.append(condition(cs.where))
+        out.append(f"    count {cs.name} = {cs.kind} records with " + ", ".join(extra))
+    for case in r.cases:
+        out.append(f"      if {condition(case.when)} -> {_outcome(case)}")
+    out.append(f"      otherwise -> {_outcome(r.otherwise)}")
+    return out
+
+
+def _deadline_lines(r: DeadlineRule) -> list[str]:
+    out = [
+        f"    for each {r.trigger.kind}"
+        + (f" where {condition(r.trigger.where)}" if r.trigger.where else "")
+    ]
+    m = ", ".join(f"{k} = trigger.{v}" for k, v in r.fulfil.match.items())
+    out.append(
+        f"    needs a {r.fulfil.kind} with {m}"
+        + (f" and {condition(r.fulfil.where)}" if r.fulfil.where else "")
+        + f", timed by {r.fulfil.at}"
+    )
+    for dl in r.deadlines:
+        when = f" when {condition(dl.when)}" if dl.when else ""
+        rel = "at least" if dl.direction == "before" else "within"
+        word = "before" if dl.direction == "before" else "after"
+        unit = dl.offset.unit.replace("_", " ")
+        out.append(f"      {rel} {operand(dl.offset.amount)} {unit} {word} {dl.anchor}{when}")
+    out.append("      the strictest applicable deadline wins")
+    if r.excused_by is not None:
+        x = r.excused_by
+        xm = ", ".join(f"{k} = trigger.{v}" for k, v in x.match.items())
         out.append(
-            f"    for each {r.subject.kind}"
-            + (f" where {condition(r.subject.where)}" if r.subject.where else "")
+            f"      unless a {x.kind} with {xm}"
+            + (f" and {condition(x.where)}" if x.where else "")
+            + f" exists -> {_outcome(x.outcome)}"
         )
-        for cs in r.counts:
-            extra = [f"{k} = subject.{v}" for k, v in cs.same.items()]
-            extra += [f"{k} includes subject.{v}" for k, v in cs.contains.items()]
-            if cs.same_year:
-                extra.append(f"same year of {cs.same_year[0]} as subject.{cs.same_year[1]}")
-            if cs.before:
-                extra.append(f"{cs.before[0]} before subject.{cs.before[1]}")
-            if cs.where:
-                extra.append(condition(cs.where))
-            out.append(f"    count {cs.name} = {cs.kind} records with " + ", ".join(extra))
-        for case in r.cases:
-            out.append(f"      if {condition(case.when)} -> {_outcome(case)}")
-        out.append(f"      otherwise -> {_outcome(r.otherwise)}")
-    elif isinstance(r, DeadlineRule):
-        out.append(
-            f"    for each {r.trigger.kind}"
-            + (f" where {condition(r.trigger.where)}" if r.trigger.where else "")
-        )
-        m = ", ".join(f"{k} = trigger.{v}" for k, v in r.fulfil.match.items())
-        out.append(
-            f"    needs a {r.fulfil.kind} with {m}"
-            + (f" and {condition(r.fulfil.where)}" if r.fulfil.where else "")
-            + f", timed by {r.fulfil.at}"
-        )
-        for dl in r.deadlines:
-            when = f" when {condition(dl.when)}" if dl.when else ""
-            rel = "at least" if dl.direction == "before" else "within"
-            word = "before" if dl.direction == "before" else "after"
-            out.append(
-                f"      {rel} {operand(dl.offset.amount)} {dl.offset.unit.replace('_', ' ')} {word} {dl.anchor}{when}"
-            )
-        out.append("      the strictest applicable deadline wins")
-        if r.excused_by is not None:
-            x = r.excused_by
-            xm = ", ".join(f"{k} = trigger.{v}" for k, v in x.match.items())
-            out.append(
-                f"      unless a {x.kind} with {xm}"
-                + (f" and {condition(x.where)}" if x.where else "")
-                + f" exists -> {_outcome(x.outcome)}"
-            )
-        out.append(f"      late -> {_outcome(r.on_late)}; missing -> {_outcome(r.on_missing)}")
-    else:
-        s = r.schedule
-        when = (
-            f"every year by {s.day:02d}/{s.month:02d}"
-            if s.every == "year"
-            else f"every {operand(s.months)} months from entry into force"
-        )
-        out.append(
-            f"    a {r.submission.kind}"
-            + (f" where {condition(r.submission.where)}" if r.submission.where else "")
-            + f", timed by {r.at}, is due {when}"
-        )
-        if r.cycle_field:
-            out.append(
-                f"    matched to its cycle by {r.cycle_field} (due year {r.cycle_offset:+d})"
-            )
-        out.append(f"      late -> {_outcome(r.on_late)}; missing -> {_outcome(r.on_missing)}")
+    out.append(f"      late -> {_outcome(r.on_late)}; missing -> {_outcome(r.on_missing)}")
+    return out
+
+
+def _periodic_lines(r: PeriodicRule) -> list[str]:
+    s = r.schedule
+    when = (
+        f"every year by {s.day:02d}/{s.month:02d}"
+        if s.every == "year"
+        else f"every {operand(s.months)} months from entry into force"
+    )
+    out = [
+        f"    a {r.submission.kind}"
+        + (f" where {condition(r.submission.where)}" if r.submission.where else "")
+        + f", timed by {r.at}, is due {when}"
+    ]
+    if r.cycle_field:
+        out.append(f"    matched to its cycle by {r.cycle_field} (due year {r.cycle_offset:+d})")
+    out.append(f"      late -> {_outcome(r.on_late)}; missing -> {_outcome(r.on_missing)}")
     return out
 
 

@@ -28,15 +28,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from engine.evaluate.evaluator import (
-    Evaluator,
-    MergedRecord,
-    Occurrence,
-    known_occurrences,
-    merge_records,
-    sort_findings,
-    timeline,
-)
+from engine.evaluate.evaluator import Evaluator
+from engine.evaluate.merge import MergedRecord, Occurrence, known_occurrences, merge_records
+from engine.evaluate.timeline import timeline
+from engine.explain.findings import explain, sort_findings
 from engine.model.commitment import Commitment, Parameter, ParamValue, TreatyState
 from engine.model.findings import Finding
 from engine.model.records import Report
@@ -173,8 +168,10 @@ class WhatIf:
         """The evaluator's findings for one party, from records merged once for all variants."""
         party = next(p for p in self.parties if p.code == code)
         if not timeline(party, ev.treaty).bound(self.as_of):
-            return ev.evaluate_party(party, [])  # not bound: its records are never looked at
-        return ev.evaluate_party(party, [], merged=self.merged(code))
+            judged = ev.evaluate_party(party, [])  # not bound: its records are never looked at
+        else:
+            judged = ev.evaluate_party(party, [], merged=self.merged(code))
+        return [explain(j) for j in judged]
 
 
 # ------------------------------------------------------------------------------------------

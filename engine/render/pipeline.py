@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from engine.errors import InputError, Problem
-from engine.evaluate.evaluator import evaluate_parties, findings_document, sort_findings
+from engine.explain.findings import findings_document, findings_of_parties, sort_findings
 from engine.load.loader import Bundle, LoadedReport, StreamedReport, kind_conflicts
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import STATUS_ORDER, Finding, FindingsDocument, Summary
@@ -86,7 +86,7 @@ def _split(
 def _worker(args: _WorkArgs) -> list[Finding] | list[Problem]:
     treaty, commitments, loaded, streamed, as_of, parties, only = args
     try:
-        return evaluate_parties(
+        return findings_of_parties(
             treaty,
             commitments,
             _PartyReports(loaded, streamed),
@@ -117,7 +117,7 @@ def evaluate_bundle(
     assert treaty is not None
     codes = sorted(p.code for p in treaty.parties if not parties or p.code in parties)
     if jobs <= 1 or len(codes) <= 1:
-        return evaluate_parties(
+        return findings_of_parties(
             treaty,
             bundle.commitments,
             _PartyReports(bundle.reports, bundle.streamed),
@@ -214,7 +214,7 @@ def _spool_worker(args: _SpoolArgs) -> dict[str, int] | list[Problem]:
     )
     sink = _Spooler(spool, order, fmt, statuses, treaty, commitments)
     try:
-        evaluate_parties(
+        findings_of_parties(
             treaty,
             commitments,
             _PartyReports(loaded, streamed),
@@ -271,7 +271,7 @@ def spool_check(
         pass
     elif jobs <= 1 or len(codes) <= 1:
         sink = _Spooler(spool, order, fmt, statuses, treaty, bundle.commitments)
-        evaluate_parties(
+        findings_of_parties(
             treaty,
             bundle.commitments,
             _PartyReports(bundle.reports, bundle.streamed),

@@ -103,3 +103,74 @@ def fmt_duration_hours(seconds: int) -> str:
 
 def sorted_unique(dates: Iterable[date]) -> list[date]:
     return sorted(set(dates))
+
+
+# ------------------------------------------------------------------------------------------
+# Due points (docs/rules.md section 7) and comparisons with them
+
+
+def clamped_date(year: int, month: int, day: int) -> date:
+    """The given day of the month, or the month's last day if it has fewer."""
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def due_point(
+    anchor: date | datetime, amount: int, unit: str, direction: str, holidays: frozenset[date]
+) -> date | datetime:
+    """The due point ``anchor ± amount unit``: a timestamp for ``hours`` (a date-only anchor
+    counts from 00:00 UTC), else a date (working days skip weekends and ``holidays``; months
+    clamp to the end of the month)."""
+    sign = -1 if direction == "before" else 1
+    if unit == "hours":
+        start = (
+            anchor
+            if isinstance(anchor, datetime)
+            else datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC)
+        )
+        return to_utc(start) + timedelta(hours=sign * amount)
+    day = to_utc(anchor).date() if isinstance(anchor, datetime) else anchor
+    if unit == "days":
+        return day + timedelta(days=sign * amount)
+    if unit == "working_days":
+        return add_working_days(day, sign * amount, holidays)
+    if unit == "months":
+        return add_months(day, sign * amount)
+    raise ValueError(unit)
+
+
+def seconds_of(x: date | datetime) -> int:
+    """A date (at 00:00 UTC) or a timestamp, as epoch seconds."""
+    if isinstance(x, datetime):
+        return epoch_seconds(x)
+    return day_number(x) * 86400
+
+
+def as_date(x: date | datetime) -> date:
+    """A timestamp's UTC day; a date as it is."""
+    return to_utc(x).date() if isinstance(x, datetime) else x
+
+
+def due_seconds(due: date | datetime) -> int:
+    """A due point (or any time) as comparable seconds: a date counts at 23:59:59 UTC."""
+    if isinstance(due, datetime):
+        return epoch_seconds(due)
+    return epoch_seconds(end_of_day(due))
+
+
+def meets_due(at: date | datetime, due: date | datetime, unit: str) -> bool:
+    """Whether ``at`` meets the due point: to the second for hours, by UTC day otherwise."""
+    if unit == "hours":
+        return seconds_of(at) <= seconds_of(due)
+    return as_date(at) <= as_date(due)
+
+
+def due_after(due: date | datetime, as_of: date) -> bool:
+    """Whether the due point falls after the end of the as-of day."""
+    return due_seconds(due) > epoch_seconds(end_of_day(as_of))
+
+
+def after_due_day(at: date | datetime, due: date) -> bool:
+    """Whether ``at`` is later than the end of the due day."""
+    if isinstance(at, datetime):
+        return epoch_seconds(at) > epoch_seconds(end_of_day(due))
+    return at > due

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from engine.evaluate.evaluator import evaluate_models
+from engine.explain.findings import evaluate_models
 from tests.oracle import oracle_evaluate
 from tests.strategies import bundles
 

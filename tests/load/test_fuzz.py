@@ -46,7 +46,7 @@ from hypothesis import strategies as st
 
 from engine.cli.common import compile_check
 from engine.errors import InputError, Problem
-from engine.evaluate.evaluator import evaluate_models
+from engine.explain.findings import evaluate_models
 from engine.load.loader import (
     DEFAULT_LIMITS,
     Bundle,

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.evaluate.evaluator import evaluate_reports
+from engine.explain.findings import evaluate_reports
 from engine.load.loader import bundled_commitments_dir, load_paths
 from engine.model.commitment import Commitment
 from engine.negotiate.whatif import (

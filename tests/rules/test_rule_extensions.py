@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engine.evaluate.evaluator import evaluate_models
+from engine.explain.findings import evaluate_models
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.records import Report
 from engine.rules.compile import CompileError, compile_program
