@@ -22,6 +22,6 @@ def corroborate(cr: CompiledRule, v: Verdict) -> Verdict:
         return v
     flags = v.flags | {"uncorroborated"}
     if corr == "required":
-        why = v.reason.noted(reason("uncorroborated_required"))
+        why = reason("uncorroborated_required", inner=v.reason)
         return Verdict("gap", flags, why, v.values, v.counterfactual, v.records, v.event)
     return Verdict(v.status, flags, v.reason, v.values, v.counterfactual, v.records, v.event)

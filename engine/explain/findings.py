@@ -41,6 +41,7 @@ def explain(j: Judgement) -> Finding:
             summary=f"{j.commitment.id}: {summary}",
             values={k: fmt(v) for k, v in sorted(j.values.items())},
             counterfactual=words(j.counterfactual) if j.counterfactual else None,
+            reason=j.reason_code,
         ),
         evidence=j.evidence,
         as_of=j.as_of,

@@ -204,7 +204,8 @@ _TEMPLATES: dict[str, Callable[[_Args], str]] = {
     ),
     "readings_disagree": _readings_disagree,
     "uncorroborated_required": lambda a: (
-        "It rests only on the party's own report, and independent evidence is required."
+        f"{words(a['inner'])} It rests only on the party's own report, and independent "
+        "evidence is required."
     ),
     "settled": lambda a: (
         f"Sources disagreed on {', '.join(a['fields'])} of {a['record']}; the "

@@ -10,7 +10,7 @@ from pydantic import Field
 from engine.model.base import Doc
 from engine.model.commitment import Severity
 from engine.model.vocabulary import STATUS_ORDER as STATUS_ORDER  # re-exported for importers
-from engine.model.vocabulary import Flag, Status
+from engine.model.vocabulary import Flag, ReasonCode, Status
 
 
 class Evidence(Doc):
@@ -41,6 +41,8 @@ class Explanation(Doc):
     """Values compared, as displayed."""
     counterfactual: str | None = None
     """What would have complied, e.g. "would comply if notified by 2028-01-19"."""
+    reason: ReasonCode | None = None
+    """Why, as a code from a closed set (docs/rules.md section 13), e.g. ``deadline_late``."""
 
 
 class Finding(Doc):
