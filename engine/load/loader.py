@@ -1072,7 +1072,7 @@ def _pydantic_problems(doc: RawDocument, exc: ValidationError) -> list[Problem]:
         if err["type"] == "value_error" and "(" not in msg:
             fix = "correct the document as the message says"
         out.append(
-            Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code=err["type"])
+            Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code="model")
         )
     return out
 
