@@ -33,7 +33,7 @@ import jsonschema_rs
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import InputError, LimitExceeded, Problem
+from engine.errors import InputError, LimitExceeded, Problem, ProblemCode
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import FindingsDocument, InputDigest
 from engine.model.records import RECORD_MODELS, Report
@@ -241,7 +241,7 @@ class _Fail(Exception):
         self.limit = limit
 
 
-_LIMIT_CODES = {
+_LIMIT_CODES: dict[str, ProblemCode] = {
     "max_file_bytes": "limit-file-size",
     "max_depth": "limit-depth",
     "max_nodes": "limit-nodes",
@@ -1071,9 +1071,7 @@ def _pydantic_problems(doc: RawDocument, exc: ValidationError) -> list[Problem]:
         }.get(err["type"], "correct the value")
         if err["type"] == "value_error" and "(" not in msg:
             fix = "correct the document as the message says"
-        out.append(
-            Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code="model")
-        )
+        out.append(Problem(doc.file, msg, fix, line=doc.line_of(ptr), pointer=ptr, code="model"))
     return out
 
 
