@@ -924,7 +924,7 @@ def load_reports_fast(data: Path, only: set[str] | None = None) -> list[Any]:
 
 
 def load_treaty(data: Path, only: set[str] | None = None) -> Any:
-    from engine.load.loader import load_yaml_text
+    from engine.load import load_yaml_text
     from engine.model.commitment import TreatyState
 
     raw = load_yaml_text((data / "treaty-state.yaml").read_text(encoding="utf-8"))
@@ -936,8 +936,8 @@ def load_treaty(data: Path, only: set[str] | None = None) -> Any:
 def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
     """Time only DurableMatcher.match over every party's facts (built once, matched K times)."""
     from engine.evaluate.evaluator import Evaluator, Occurrence, _PartyRun, merge_records, timeline
+    from engine.load import bundled_commitments_dir, load_paths
     from engine.load.gcpause import paused_gc
-    from engine.load.loader import bundled_commitments_dir, load_paths
     from engine.rules.compile import compile_program
     from engine.rules.time import end_of_day, epoch_seconds
 
@@ -1001,7 +1001,7 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
 
 
 def oracle_throughput(data: Path, n: int) -> dict[str, float]:
-    from engine.load.loader import bundled_commitments_dir, load_paths
+    from engine.load import bundled_commitments_dir, load_paths
     from tests.oracle import oracle_evaluate
 
     codes = set(party_codes(n))
@@ -1064,7 +1064,7 @@ def machine() -> dict[str, Any]:
 def profile_check(data: Path, n: int, top: int) -> str:
     """cProfile an in-process `treaty check` (load, validate, evaluate, render) over n parties."""
     from engine.cli.common import load_for_evaluation
-    from engine.load.loader import DEFAULT_LIMITS
+    from engine.load import DEFAULT_LIMITS
     from engine.render.pipeline import run_check as engine_run_check
     from engine.render.text import render_json
 

@@ -118,6 +118,7 @@ class InputError(TreatyEngineError):
     problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
+        """Every problem, one a line."""
         return "\n".join(p.render() for p in self.problems)
 
 

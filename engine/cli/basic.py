@@ -38,7 +38,7 @@ from engine.cli.common import (
 )
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError
-from engine.load.loader import DEFAULT_LIMITS, bundled_commitments_dir, cross_check, load_paths
+from engine.load import DEFAULT_LIMITS, bundled_commitments_dir, cross_check, load_paths
 
 L = DEFAULT_LIMITS
 

@@ -14,7 +14,7 @@ import typer
 
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem
-from engine.load.loader import (
+from engine.load import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,

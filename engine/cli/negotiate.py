@@ -29,7 +29,7 @@ from engine.cli.common import (
 )
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem
-from engine.load.loader import (
+from engine.load import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,

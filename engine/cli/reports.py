@@ -37,7 +37,7 @@ from engine.cli.common import (
 )
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem
-from engine.load.loader import DEFAULT_LIMITS
+from engine.load import DEFAULT_LIMITS
 
 L = DEFAULT_LIMITS
 
@@ -274,7 +274,7 @@ def verify(
 
 def _warn_outputs_inside_inputs(outputs: list[Path], paths: list[Path]) -> None:
     """A JSON or YAML report written inside an input folder is read as an input next time."""
-    from engine.load.loader import EXTENSIONS
+    from engine.load import EXTENSIONS
 
     folders = [p.resolve() for p in paths if p.is_dir()]
     for out in outputs:

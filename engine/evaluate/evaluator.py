@@ -1876,7 +1876,7 @@ def evaluate_models(
     as_of: date,
 ) -> list[Finding]:
     """Convenience form for tests: reports without file paths or hashes."""
-    from engine.load.loader import canonical_hash
+    from engine.load import canonical_hash
 
     items = [
         (

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from engine.errors import InputError
-from engine.load.loader import StreamedReport, load_paths
+from engine.load import StreamedReport, load_paths
 from engine.render.pipeline import run_check
 from engine.render.text import render_json
 
@@ -51,7 +51,7 @@ def _as_jsonl(tmp: Path) -> Path:
 
 def _bundle(paths: list[Path], stream: bool) -> Any:
     from engine.cli.common import load_for_evaluation
-    from engine.load.loader import DEFAULT_LIMITS
+    from engine.load import DEFAULT_LIMITS
 
     return load_for_evaluation(paths, None, DEFAULT_LIMITS, stream=stream)
 
@@ -195,7 +195,7 @@ def test_spooled_output_is_byte_identical_to_the_whole_document(
     """`treaty check` renders party by party into a spool; the bytes must be those of the
     findings document rendered whole, in JSON and in text."""
     from engine.cli.common import load_for_evaluation
-    from engine.load.loader import DEFAULT_LIMITS
+    from engine.load import DEFAULT_LIMITS
     from engine.render.pipeline import spool_check
     from engine.render.text import json_stream, render_text, text_head, text_tail
 
