@@ -1063,8 +1063,7 @@ def machine() -> dict[str, Any]:
 
 def profile_check(data: Path, n: int, top: int) -> str:
     """cProfile an in-process `treaty check` (load, validate, evaluate, render) over n parties."""
-    from engine.cli.common import load_for_evaluation
-    from engine.load import DEFAULT_LIMITS
+    from engine.load import assemble
     from engine.render.pipeline import run_check as engine_run_check
     from engine.render.text import render_json
 
@@ -1081,7 +1080,7 @@ def profile_check(data: Path, n: int, top: int) -> str:
         load_prof, eval_prof = cProfile.Profile(), cProfile.Profile()
         t = time.perf_counter()
         load_prof.enable()
-        bundle = load_for_evaluation([sub], None, DEFAULT_LIMITS)
+        bundle = assemble([sub])
         load_prof.disable()
         t_load = time.perf_counter() - t
         eval_prof.enable()

@@ -14,11 +14,13 @@ The modules, in the order a file goes through them:
 * ``validate``: a raw document against its schema and model;
 * ``bundle``: ``Bundle``, the reports in memory or left on disk, cross-document checks;
 * ``paths``: ``load_paths``, files and folders into a bundle (JSONL in worker processes);
+* ``assembly``: ``assemble``, the library with the given paths, as an evaluation needs them;
 * ``workers``, ``gcpause``: the process pool behind ``--jobs``, and pausing the collector.
 
 This layer imports only ``engine.model`` and ``engine.errors``.
 """
 
+from engine.load.assembly import WhatIfInputs, assemble, assemble_whatif, validate_paths
 from engine.load.bundle import (
     Bundle,
     LoadedReport,
@@ -48,6 +50,9 @@ __all__ = [
     "LoadedReport",
     "RawDocument",
     "StreamedReport",
+    "WhatIfInputs",
+    "assemble",
+    "assemble_whatif",
     "bundled_commitments_dir",
     "canonical_hash",
     "cross_check",
@@ -59,4 +64,5 @@ __all__ = [
     "read_documents",
     "sha256_bytes",
     "validate_document",
+    "validate_paths",
 ]
