@@ -148,18 +148,18 @@ def _read_bytes(path: Path, display: str, limits: Limits) -> bytes:
     """The file's bytes, if it is not over the size limit, empty or binary."""
     try:
         size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise limit_exceeded(
+                display,
+                "max_file_bytes",
+                f"file is {size / 1048576:.1f} MB, over the {limits.max_file_bytes / 1048576:.0f} MB limit",
+                "split it (JSONL for large report streams)",
+            )
+        raw = path.read_bytes()  # listed is not readable: permissions, a file gone meanwhile
     except OSError as exc:
         raise _unusable(
             display, f"cannot read: {exc.strerror}", "check the path", "invalid"
         ) from None
-    if size > limits.max_file_bytes:
-        raise limit_exceeded(
-            display,
-            "max_file_bytes",
-            f"file is {size / 1048576:.1f} MB, over the {limits.max_file_bytes / 1048576:.0f} MB limit",
-            "split it (JSONL for large report streams)",
-        )
-    raw = path.read_bytes()
     if not raw.strip():
         raise _unusable(
             display,
