@@ -924,7 +924,7 @@ def load_reports_fast(data: Path, only: set[str] | None = None) -> list[Any]:
 
 
 def load_treaty(data: Path, only: set[str] | None = None) -> Any:
-    from engine.load.loader import load_yaml_text
+    from engine.load import load_yaml_text
     from engine.model.commitment import TreatyState
 
     raw = load_yaml_text((data / "treaty-state.yaml").read_text(encoding="utf-8"))
@@ -941,8 +941,8 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
     from engine.evaluate.party import PartyRun
     from engine.evaluate.timeline import timeline
     from engine.explain.findings import explain
+    from engine.load import bundled_commitments_dir, load_paths
     from engine.load.gcpause import paused_gc
-    from engine.load.loader import bundled_commitments_dir, load_paths
     from engine.rules.compile import compile_program
     from engine.rules.time import end_of_day, epoch_seconds
 
@@ -1006,7 +1006,7 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
 
 
 def oracle_throughput(data: Path, n: int) -> dict[str, float]:
-    from engine.load.loader import bundled_commitments_dir, load_paths
+    from engine.load import bundled_commitments_dir, load_paths
     from tests.oracle import oracle_evaluate
 
     codes = set(party_codes(n))
@@ -1068,8 +1068,7 @@ def machine() -> dict[str, Any]:
 
 def profile_check(data: Path, n: int, top: int) -> str:
     """cProfile an in-process `treaty check` (load, validate, evaluate, render) over n parties."""
-    from engine.cli.common import load_for_evaluation
-    from engine.load.loader import DEFAULT_LIMITS
+    from engine.load import assemble
     from engine.render.pipeline import run_check as engine_run_check
     from engine.render.text import render_json
 
@@ -1086,7 +1085,7 @@ def profile_check(data: Path, n: int, top: int) -> str:
         load_prof, eval_prof = cProfile.Profile(), cProfile.Profile()
         t = time.perf_counter()
         load_prof.enable()
-        bundle = load_for_evaluation([sub], None, DEFAULT_LIMITS)
+        bundle = assemble([sub])
         load_prof.disable()
         t_load = time.perf_counter() - t
         eval_prof.enable()
@@ -1139,9 +1138,7 @@ def fmt_table(res: dict[str, Any]) -> str:
         f"{r['records'] / r['evaluate_in_process_s']:,.0f} records/s | "
         f"{r['evaluate_in_process_s']:.1f} s |"
     )
-    rows.append(
-        f"| building facts (`build_facts` + merge) | {r['build_facts_s']:.1f} s | |"
-    )
+    rows.append(f"| building facts (`build_facts` + merge) | {r['build_facts_s']:.1f} s | |")
     if res.get("oracle"):
         o = res["oracle"]
         rows.append(

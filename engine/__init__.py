@@ -1,6 +1,6 @@
 """treaty-engine: check what states do against what they promised.
 
-The public surface: load documents (``engine.load.loader``), evaluate them (``engine.evaluate.evaluator``) and
+The public surface: load documents (``engine.load``), evaluate them (``engine.evaluate.evaluator``) and
 render findings (``engine.render.text``). The command line lives in ``engine.cli`` and nothing in the
 core imports it.
 """

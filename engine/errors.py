@@ -1,4 +1,4 @@
-"""Errors raised by treaty-engine.
+"""Errors raised by treaty-engine, and the problems they carry.
 
 Hierarchy::
 
@@ -9,12 +9,63 @@ Hierarchy::
     ├── UsageError            the command was called wrongly (exit code 2)
     └── EngineFault           the rules engine misbehaved; never a user's fault (exit code 4)
 
-Every error renders as one line: ``file:line: pointer: message (how to fix)``.
+An ``InputError`` carries ``Problem``s; each renders as one line,
+``file:line: pointer: message (how to fix)``, and has a stable code (``ProblemCode``) explained
+in ``docs/errors.md``.
+
+This module imports nothing from the engine: every layer may import it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+ProblemCode = Literal[
+    # reading files
+    "invalid",
+    "not-found",
+    "empty",
+    "binary",
+    "bad-text",
+    # YAML
+    "yaml-syntax",
+    "yaml-tag",
+    "yaml-recursive",
+    "yaml-merge",
+    "yaml-key",
+    "yaml-value",
+    "yaml-number",
+    "duplicate-key",
+    # JSON
+    "json-syntax",
+    "json-number",
+    # safety limits
+    "limit-file-size",
+    "limit-depth",
+    "limit-nodes",
+    "limit-string",
+    "limit-records",
+    # one document
+    "not-a-mapping",
+    "document-type",
+    "schema",
+    "model",
+    "rule",
+    # across documents
+    "duplicate-id",
+    "duplicate-treaty",
+    "no-treaty",
+    "no-parties",
+    "unknown-commitment",
+    "unknown-party",
+    "kind-conflict",
+    # reading back and re-deriving
+    "changed",
+    "not-findings",
+    "ambiguous-treaty",
+]
+"""Every code a ``Problem`` may have; ``docs/errors.md`` explains each in one line."""
 
 
 class TreatyEngineError(Exception):
@@ -31,7 +82,7 @@ class Problem:
         pointer: JSON pointer to the offending value ("" for the whole document).
         message: what is wrong.
         fix: how to fix it, in words a non-programmer can act on.
-        code: stable kebab-case code of the failure mode.
+        code: stable kebab-case code of the failure mode (``ProblemCode``).
     """
 
     file: str
@@ -39,7 +90,7 @@ class Problem:
     fix: str
     line: int | None = None
     pointer: str = ""
-    code: str = "invalid"
+    code: ProblemCode = "invalid"
 
     def render(self) -> str:
         """Render as ``file:line: pointer: message (fix)`` on a single line."""
@@ -49,6 +100,7 @@ class Problem:
         return " ".join(text.split())
 
     def as_dict(self) -> dict[str, object]:
+        """The problem as JSON data (``treaty validate --format json``)."""
         return {
             "file": self.file,
             "line": self.line,
@@ -66,6 +118,7 @@ class InputError(TreatyEngineError):
     problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
+        """Every problem, one a line."""
         return "\n".join(p.render() for p in self.problems)
 
 
@@ -77,6 +130,7 @@ class CompileError(TreatyEngineError, ValueError):
     """A rule cannot be compiled: names the commitment, the rule, where and the fix."""
 
     def __init__(self, commitment: str, rule: str | None, pointer: str, message: str, fix: str):
+        """Name the commitment, its rule (None for the commitment as a whole) and where."""
         super().__init__(message)
         self.commitment = commitment
         self.rule = rule

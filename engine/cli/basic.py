@@ -24,21 +24,22 @@ from engine.cli.common import (
     PartyOpt,
     PathsArg,
     StatusOpt,
+    assemble_or_exit,
     check_paths_exist,
-    compile_check,
     dumps,
+    exit_on_error,
     fail_input,
     fail_usage,
     limits_from,
-    load_for_evaluation,
     parse_as_of,
+    require_compiled,
     validate_choice,
     validate_filters,
     write_output,
 )
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError
-from engine.load.loader import DEFAULT_LIMITS, bundled_commitments_dir, cross_check, load_paths
+from engine.load import DEFAULT_LIMITS, bundled_commitments_dir, load_paths, validate_paths
 
 L = DEFAULT_LIMITS
 
@@ -61,15 +62,9 @@ def validate(
     validate_choice([fmt], ("text", "json"), "--format")
     check_paths_exist(paths)
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
-    try:
-        bundle = load_paths(paths, limits)
-        known = dict(bundle.commitments)
-        for cid, c in load_paths([bundled_commitments_dir()]).commitments.items():
-            known.setdefault(cid, c)
-        cross_check(bundle, known_commitments=known)
-        compile_check(bundle)
-    except InputError as exc:
-        fail_input(exc.problems, fmt)
+    with exit_on_error(fmt):
+        bundle = validate_paths(paths, limits)
+        require_compiled(bundle.treaty, bundle)
     n = len(bundle.inputs)
     if fmt == "json":
         sys.stdout.write(
@@ -134,7 +129,7 @@ def check(
     statuses = validate_choice(status, STATUSES, "--status")
     day = parse_as_of(as_of)
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
-    bundle = load_for_evaluation(paths, commitments, limits, stream=True, jobs=jobs)
+    bundle = assemble_or_exit(paths, commitments, limits, stream=True, jobs=jobs)
     validate_filters(bundle, party, commitment)
     # Findings are rendered party by party into a spool folder and streamed out at the end, so
     # neither the reports nor the findings of a large archive are ever all in memory.

@@ -1,30 +1,27 @@
-"""Plumbing shared by the CLI commands: input loading, errors, dates, limits, output."""
+"""Plumbing shared by the CLI commands: options, errors to exit codes, output.
+
+Input assembly is the library's (``engine.load.assemble``); this module only checks the options,
+compiles what was assembled and turns the engine's errors into exit codes.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from engine.cli.exitcodes import ExitCode
-from engine.errors import InputError, Problem
-from engine.load.loader import (
-    DEFAULT_LIMITS,
-    Bundle,
-    Limits,
-    bundled_commitments_dir,
-    cross_check,
-    load_paths,
-)
+from engine.errors import InputError, Problem, UsageError
+from engine.load import DEFAULT_LIMITS, Bundle, Limits, assemble
+from engine.model.commitment import TreatyState
 from engine.render.output import write_atomic
-
-T = TypeVar("T")
+from engine.rules.compile import compile_problems
 
 PathsArg = Annotated[
     list[Path],
@@ -66,6 +63,7 @@ STATUSES = ("breach", "gap", "compliant", "not_applicable")
 
 
 def fail_input(problems: Sequence[Problem], fmt: str = "text") -> NoReturn:
+    """Exit 3: one line per problem on stderr, or (``fmt`` "json") the problems on stdout."""
     if fmt == "json":
         sys.stdout.write(
             json.dumps({"valid": False, "problems": [p.as_dict() for p in problems]}, indent=2)
@@ -78,11 +76,13 @@ def fail_input(problems: Sequence[Problem], fmt: str = "text") -> NoReturn:
 
 
 def fail_usage(message: str) -> NoReturn:
+    """Exit 2 with ``treaty: message`` on stderr."""
     sys.stderr.write(f"treaty: {message}\n")
     raise typer.Exit(ExitCode.USAGE)
 
 
 def parse_as_of(value: str | None) -> date:
+    """The ``--as-of`` date (default: today, UTC); exit 2 if it is not YYYY-MM-DD."""
     if value is None:
         return datetime.now(UTC).date()
     try:
@@ -94,6 +94,7 @@ def parse_as_of(value: str | None) -> date:
 def limits_from(
     max_file_mb: float, max_depth: int, max_nodes: int, max_string: int, max_records: int
 ) -> Limits:
+    """The ``Limits`` the ``--max-*`` options set."""
     return Limits(
         max_file_bytes=int(max_file_mb * 1024 * 1024),
         max_depth=max_depth,
@@ -107,18 +108,44 @@ DEFAULT_MAX_FILE_MB = DEFAULT_LIMITS.max_file_bytes / (1024 * 1024)
 
 
 def check_paths_exist(paths: Sequence[Path]) -> None:
+    """Exit 2 if a path argument does not exist."""
     for p in paths:
         if not p.exists():
             fail_usage(f"{p}: no such file or folder")
 
 
-@dataclass
-class Inputs:
-    bundle: Bundle
-    library: Bundle
+@contextmanager
+def exit_on_error(fmt: str = "text") -> Iterator[None]:
+    """Map the engine's errors to exit codes: ``UsageError`` 2, ``InputError`` 3.
+
+    Input problems are written one a line to stderr, or as JSON to stdout with ``fmt`` "json".
+    (``EngineFault`` and anything unexpected are left to ``engine.cli.main``: exit 4.)
+    """
+    try:
+        yield
+    except UsageError as exc:
+        fail_usage(str(exc))
+    except InputError as exc:
+        fail_input(exc.problems, fmt)
 
 
-def load_for_evaluation(
+def require_compiled(treaty: TreatyState | None, *bundles: Bundle | None) -> None:
+    """Compile every commitment of the bundles (None: none) on its own, so errors name its file.
+
+    Raises:
+        InputError: a commitment does not compile (one problem per commitment).
+    """
+    problems = [
+        p
+        for b in bundles
+        if b is not None
+        for p in compile_problems(b.commitments, b.commitment_paths, treaty)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def assemble_or_exit(
     paths: Sequence[Path],
     commitments: Path | None,
     limits: Limits,
@@ -126,87 +153,18 @@ def load_for_evaluation(
     stream: bool = False,
     jobs: int = 1,
 ) -> Bundle:
-    """Load the commitment library and the given paths into one validated bundle.
+    """``engine.load.assemble`` the inputs of an evaluation and compile their commitments.
 
-    The treaty state comes from the paths if one is there, else from the library. With
-    ``stream``, JSONL reports are validated (in ``jobs`` processes) and left on disk
-    (``Bundle.streamed``).
+    ``commitments`` is the ``--commitments`` option. Exits 2 on a usage error, 3 on invalid
+    input.
     """
     check_paths_exist(paths)
     if commitments is not None and not commitments.exists():
         fail_usage(f"--commitments {commitments}: no such folder")
-    lib_dir = commitments or bundled_commitments_dir()
-    try:
-        # lowered limits apply to the user's files, not to the library shipped with the engine
-        library = load_paths([lib_dir], limits if commitments is not None else DEFAULT_LIMITS)
-        given = load_paths(paths, limits, stream=stream, jobs=jobs)
-    except InputError as exc:
-        fail_input(exc.problems)
-    if len(given.treaties) > 1:
-        fail_input(
-            [
-                Problem(
-                    t[1],
-                    "a second treaty-state document among the inputs",
-                    f"pass only one (the first is {given.treaties[0][1]})",
-                    code="duplicate-treaty",
-                )
-                for t in given.treaties[1:]
-            ]
-        )
-    bundle = Bundle()
-    bundle.commitments = dict(library.commitments)
-    bundle.commitment_paths = dict(library.commitment_paths)
-    problems: list[Problem] = []
-    for cid, c in given.commitments.items():
-        if cid in bundle.commitments:
-            problems.append(
-                Problem(
-                    given.commitment_paths[cid],
-                    f"commitment {cid} is also in the library ({bundle.commitment_paths[cid]})",
-                    "pass --commitments with a folder of your own drafts instead of mixing both",
-                    pointer="/id",
-                    code="duplicate-id",
-                )
-            )
-        bundle.commitments[cid] = c
-        bundle.commitment_paths[cid] = given.commitment_paths[cid]
-    bundle.treaty, bundle.treaty_path = (
-        (given.treaty, given.treaty_path) if given.treaty else (library.treaty, library.treaty_path)
-    )
-    bundle.reports = given.reports
-    bundle.streamed = given.streamed
-    bundle.inputs = library.inputs + given.inputs
-    if problems:
-        fail_input(problems)
-    try:
-        cross_check(bundle, require_treaty=True)
-        compile_check(bundle)
-    except InputError as exc:
-        fail_input(exc.problems)
-    assert bundle.treaty is not None
-    if not bundle.treaty.parties:
-        fail_input(
-            [
-                Problem(
-                    bundle.treaty_path or "<treaty>",
-                    "the treaty state lists no parties",
-                    "pass the treaty-state file that lists the parties and their entry into force",
-                    pointer="/parties",
-                    code="no-parties",
-                )
-            ]
-        )
+    with exit_on_error():
+        bundle = assemble(paths, library_dir=commitments, limits=limits, stream=stream, jobs=jobs)
+        require_compiled(bundle.treaty, bundle)
     return bundle
-
-
-def compile_check(bundle: Bundle) -> None:
-    """Compile every commitment on its own so errors name the right file."""
-    from engine.rules.compile import compile_problems
-
-    problems = compile_problems(bundle.commitments, bundle.commitment_paths, bundle.treaty)
-    if problems:
-        raise InputError(problems)
 
 
 def write_output(text: str | Iterable[str], output: Path | None) -> None:
@@ -222,6 +180,7 @@ def write_output(text: str | Iterable[str], output: Path | None) -> None:
 
 
 def validate_choice(values: Sequence[str] | None, allowed: Sequence[str], option: str) -> list[str]:
+    """The values of ``option``; exit 2 if one is not ``allowed``."""
     out = list(values or [])
     for v in out:
         if v not in allowed:
@@ -229,19 +188,18 @@ def validate_choice(values: Sequence[str] | None, allowed: Sequence[str], option
     return out
 
 
-def guarded(fn: Callable[..., T]) -> Callable[..., T]:
-    return fn
-
-
 def dumps(data: Any) -> str:
+    """JSON output: indented, UTF-8 as is, with a final newline."""
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
 def validate_filters(
     bundle: Bundle, parties: Sequence[str] | None, commitments: Sequence[str] | None
 ) -> None:
-    """``--party`` and ``--commitment`` must name a party of the treaty and a commitment in
-    force: a typo would otherwise give an empty (or unfiltered) report that looks clean."""
+    """Exit 2 unless ``--party`` and ``--commitment`` name parties and commitments in force.
+
+    A typo would otherwise give an empty (or unfiltered) report that looks clean.
+    """
     assert bundle.treaty is not None
     codes = {p.code for p in bundle.treaty.parties}
     for code in parties or []:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -20,24 +19,25 @@ from engine.cli.common import (
     MaxStringOpt,
     PartyOpt,
     check_paths_exist,
+    exit_on_error,
     fail_input,
     fail_usage,
     limits_from,
     parse_as_of,
+    require_compiled,
     validate_choice,
     write_output,
 )
 from engine.cli.exitcodes import ExitCode
-from engine.errors import InputError, Problem
-from engine.load.loader import (
+from engine.errors import InputError
+from engine.load import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,
+    assemble_whatif,
     bundled_commitments_dir,
-    cross_check,
     load_paths,
 )
-from engine.model.commitment import Commitment
 from engine.rules.compile import compile_problems
 
 L = DEFAULT_LIMITS
@@ -202,67 +202,15 @@ def whatif(
             fail_usage(str(exc))
     day = parse_as_of(as_of)
     check_paths_exist(paths)
+    for option, path in (("--base", base), ("--draft", draft)):
+        if path is not None and not path.exists():
+            fail_usage(f"{option} {path}: no such file or folder")
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
-    base_dir = base or bundled_commitments_dir()
-    base_b = _load(base_dir, limits, "--base")
-    draft_b = _load(draft, limits, "--draft") if draft is not None else None
-    try:
-        reports = load_paths(paths, limits)
-    except InputError as exc:
-        fail_input(exc.problems)
-    if reports.commitments:
-        cid = sorted(reports.commitments)[0]
-        fail_usage(
-            f"{reports.commitment_paths[cid]}: commitment documents among the report paths; "
-            "pass them with --base or --draft"
-        )
-    if len(reports.treaties) > 1:
-        fail_input(
-            [
-                Problem(
-                    t[1],
-                    "a second treaty-state document among the inputs",
-                    f"pass only one (the first is {reports.treaties[0][1]})",
-                    code="duplicate-treaty",
-                )
-                for t in reports.treaties[1:]
-            ]
-        )
-    treaty = reports.treaty or base_b.treaty
-    treaty_path = reports.treaty_path or base_b.treaty_path
-    if treaty is None:
-        treaty = load_paths([bundled_commitments_dir()]).treaty
-    if treaty is None or not treaty.parties:
-        fail_input(
-            [
-                Problem(
-                    treaty_path or "<treaty>",
-                    "the treaty state lists no parties",
-                    "pass the treaty-state file that lists the parties and their entry "
-                    "into force among the report paths",
-                    pointer="/parties",
-                    code="no-parties",
-                )
-            ]
-        )
-    reports.treaty, reports.treaty_path = treaty, treaty_path
-    known: dict[str, Commitment] = {}
-    with contextlib.suppress(InputError, FileNotFoundError):
-        known.update(load_paths([bundled_commitments_dir()]).commitments)
-    known.update(base_b.commitments)
-    if draft_b is not None:
-        known.update(draft_b.commitments)
-    problems: list[Problem] = []
-    try:
-        cross_check(reports, require_treaty=True, known_commitments=known)
-    except InputError as exc:
-        problems.extend(exc.problems)
-    problems += compile_problems(base_b.commitments, base_b.commitment_paths, treaty)
-    if draft_b is not None:
-        problems += compile_problems(draft_b.commitments, draft_b.commitment_paths, treaty)
-    if problems:
-        fail_input(problems)
-    items = [(lr.report, lr.record_hashes, lr.path) for lr in reports.reports]
+    with exit_on_error():
+        inputs = assemble_whatif(paths, base_dir=base, draft_dir=draft, limits=limits)
+        require_compiled(inputs.treaty, inputs.base, inputs.draft)
+    base_b, draft_b, treaty = inputs.base, inputs.draft, inputs.treaty
+    items = [(lr.report, lr.record_hashes, lr.path) for lr in inputs.reports.reports]
     engine = W.WhatIf(treaty, items, day, parties=party or [])
     if settings:
         try:
@@ -284,7 +232,7 @@ def whatif(
         engine,
         base_b.commitments,
         draft_b.commitments,
-        base_label=str(base_dir),
+        base_label=str(base or bundled_commitments_dir()),
         draft_label=str(draft),
     )
     if fmt == "json":

@@ -25,11 +25,11 @@ from engine.cli.common import (
     PartyOpt,
     PathsArg,
     StatusOpt,
+    assemble_or_exit,
     dumps,
     fail_input,
     fail_usage,
     limits_from,
-    load_for_evaluation,
     parse_as_of,
     validate_choice,
     validate_filters,
@@ -37,7 +37,7 @@ from engine.cli.common import (
 )
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem
-from engine.load.loader import DEFAULT_LIMITS
+from engine.load import DEFAULT_LIMITS, EXTENSIONS
 
 L = DEFAULT_LIMITS
 
@@ -171,7 +171,7 @@ def report(
             fail_input(exc.problems)
     # JSONL reports stay on disk and are read back one party at a time (as for 'check'); the
     # findings of every date are held, since the reports are rendered from all of them.
-    bundle = load_for_evaluation(paths, commitments, limits, stream=True, jobs=jobs)
+    bundle = assemble_or_exit(paths, commitments, limits, stream=True, jobs=jobs)
     validate_filters(bundle, party, commitment)
     progress = Progress("treaty report", len(days))
     docs = []
@@ -274,8 +274,6 @@ def verify(
 
 def _warn_outputs_inside_inputs(outputs: list[Path], paths: list[Path]) -> None:
     """A JSON or YAML report written inside an input folder is read as an input next time."""
-    from engine.load.loader import EXTENSIONS
-
     folders = [p.resolve() for p in paths if p.is_dir()]
     for out in outputs:
         if out.suffix.lower() not in EXTENSIONS:

@@ -16,7 +16,7 @@ from engine import __version__
 from engine.evaluate.evaluator import ReportItem, evaluate_parties
 from engine.evaluate.verdict import Judgement
 from engine.explain.wording import fmt, words
-from engine.load.loader import canonical_hash
+from engine.load import canonical_hash
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import Explanation, Finding, FindingsDocument, InputDigest, Summary
 from engine.model.records import Report

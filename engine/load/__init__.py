@@ -1,1 +1,68 @@
-"""TODO."""
+"""Loading: untrusted files and folders in, a validated ``Bundle`` out.
+
+Inputs come from governments that may be adversaries, so every document is treated as hostile:
+its size, depth, values (after YAML alias expansion), strings and records are bounded
+(``Limits``); YAML is built from plain values only; each document is validated against its
+published JSON Schema, then by its model, then against the other documents. Every problem is a
+``Problem`` naming file, line, JSON pointer, message and fix, raised in an ``InputError``.
+
+The modules, in the order a file goes through them:
+
+* ``limits``: ``Limits`` and the problems that report a limit exceeded;
+* ``yaml``, ``json``: parsing YAML, JSON and JSONL text within the limits;
+* ``files``: finding input files, reading each into raw documents, hashing;
+* ``validate``: a raw document against its schema and model;
+* ``bundle``: ``Bundle``, the reports in memory or left on disk, cross-document checks;
+* ``paths``: ``load_paths``, files and folders into a bundle (JSONL in worker processes);
+* ``assembly``: ``assemble``, the library with the given paths, as an evaluation needs them;
+* ``workers``, ``gcpause``: the process pool behind ``--jobs``, and pausing the collector.
+
+This layer imports only ``engine.model`` and ``engine.errors``.
+"""
+
+from engine.load.assembly import WhatIfInputs, assemble, assemble_whatif, validate_paths
+from engine.load.bundle import (
+    Bundle,
+    LoadedReport,
+    StreamedReport,
+    cross_check,
+    kind_conflicts,
+)
+from engine.load.files import (
+    EXTENSIONS,
+    RawDocument,
+    bundled_commitments_dir,
+    canonical_hash,
+    iter_input_files,
+    read_documents,
+    sha256_bytes,
+)
+from engine.load.limits import DEFAULT_LIMITS, Limits
+from engine.load.paths import load_paths
+from engine.load.validate import published_schema, validate_document
+from engine.load.yaml import load_yaml_text
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "EXTENSIONS",
+    "Bundle",
+    "Limits",
+    "LoadedReport",
+    "RawDocument",
+    "StreamedReport",
+    "WhatIfInputs",
+    "assemble",
+    "assemble_whatif",
+    "bundled_commitments_dir",
+    "canonical_hash",
+    "cross_check",
+    "iter_input_files",
+    "kind_conflicts",
+    "load_paths",
+    "load_yaml_text",
+    "published_schema",
+    "read_documents",
+    "sha256_bytes",
+    "validate_document",
+    "validate_paths",
+]

@@ -30,8 +30,7 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError, Problem
-from engine.load import loader as _loader
-from engine.load.loader import (
+from engine.load import (
     DEFAULT_LIMITS,
     Limits,
     RawDocument,
@@ -396,8 +395,8 @@ def load_lint_inputs(
     for path, display in iter_input_files(paths):
         try:
             docs, raw = read_documents(path, display, limits)
-        except _loader._Fail as f:
-            problems.append(f.problem)
+        except InputError as exc:
+            problems.extend(exc.problems)
             continue
         out.file_texts[display] = raw.decode("utf-8-sig", errors="replace")
         starts: list[tuple[int, str | None]] = []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from engine.errors import InputError, Problem
 from engine.explain.findings import findings_document, findings_of_parties, sort_findings
-from engine.load.loader import Bundle, LoadedReport, StreamedReport, kind_conflicts
+from engine.load import Bundle, LoadedReport, StreamedReport, kind_conflicts
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import STATUS_ORDER, Finding, FindingsDocument, Summary
 from engine.model.records import Report

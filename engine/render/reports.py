@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from engine.load.loader import DEFAULT_LIMITS, Bundle, Limits, load_paths, sha256_bytes
+from engine.load import DEFAULT_LIMITS, Bundle, Limits, load_paths, sha256_bytes
 from engine.model.base import Doc
 from engine.model.findings import STATUS_ORDER, Finding, FindingsDocument, InputDigest, Summary
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from engine.errors import InputError, Problem
-from engine.load.loader import (
+from engine.load import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,

@@ -44,10 +44,9 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engine.cli.common import compile_check
 from engine.errors import InputError, Problem
 from engine.explain.findings import evaluate_models
-from engine.load.loader import (
+from engine.load import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,
@@ -63,6 +62,7 @@ from engine.load.loader import (
 from engine.model.commitment import TreatyState
 from engine.model.records import RECORD_MODELS, Report
 from engine.model.vocabulary import STATUS_ORDER
+from engine.rules.compile import compile_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -91,13 +91,16 @@ def long(n: int) -> settings:
 
 
 def validate_in_process(paths: list[Path], limits: Limits = DEFAULT_LIMITS) -> Bundle:
-    """What `treaty validate` does, without the process: load, cross-check, compile."""
+    """What `treaty validate` does (``validate_paths``, then compile), without the process and
+    with the library loaded once."""
     bundle = load_paths(paths, limits)
     known = dict(bundle.commitments)
     for cid, c in LIBRARY.items():
         known.setdefault(cid, c)
     cross_check(bundle, known_commitments=known)
-    compile_check(bundle)
+    problems = compile_problems(bundle.commitments, bundle.commitment_paths, bundle.treaty)
+    if problems:
+        raise InputError(problems)
     return bundle
 
 
@@ -620,7 +623,7 @@ def test_load_yaml_text(text: str) -> None:
 @given(data=st.data())
 def test_validate_document_on_mutated_data(data: st.DataObject) -> None:
     """validate_document on in-memory data (no file): a model or a clean InputError."""
-    from engine.load.loader import RawDocument
+    from engine.load import RawDocument
 
     _name, doc = CORPUS[data.draw(st.integers(0, len(CORPUS) - 1))]
     for _ in range(data.draw(st.integers(1, 3))):
@@ -1020,7 +1023,7 @@ def test_no_finding_for_a_commitment_without_rules_even_for_an_unbound_party() -
 def test_fast_schema_check_is_never_laxer(data: st.DataObject) -> None:
     """The jsonschema-rs yes/no check skips the detailed jsonschema pass only when it says valid,
     so it must never accept what jsonschema rejects (mutations of the corpus, many invalid)."""
-    from engine.load.loader import _fast_validator, _iter_schema_errors
+    from engine.load.validate import fast_validator, iter_schema_errors
 
     _name, doc = CORPUS[data.draw(st.integers(0, len(CORPUS) - 1))]
     for _ in range(data.draw(st.integers(0, 3))):
@@ -1029,11 +1032,11 @@ def test_fast_schema_check_is_never_laxer(data: st.DataObject) -> None:
     if kind not in ("report", "commitment", "treaty"):
         kind = data.draw(st.sampled_from(["report", "commitment", "treaty"]))
     try:
-        fast = _fast_validator(kind).is_valid(doc)
+        fast = fast_validator(kind).is_valid(doc)
     except (ValueError, TypeError, OverflowError):
         return  # the loader then takes the slow path
     if fast:
-        assert list(_iter_schema_errors(doc, kind)) == []
+        assert list(iter_schema_errors(doc, kind)) == []
 
 
 @short(500)
@@ -1053,7 +1056,7 @@ def test_the_quick_limit_check_is_never_laxer(
 ) -> None:
     """``plainly_within_limits`` lets the loader skip the walk over a parsed JSON value; it may
     say so only when the walk would find nothing wrong."""
-    from engine.load.loader import _check_json_value, _Fail, plainly_within_limits
+    from engine.load.json import check_json_value, plainly_within_limits
 
     def refuse(name: str) -> Any:
         raise ValueError(name)
@@ -1067,14 +1070,14 @@ def test_the_quick_limit_check_is_never_laxer(
         return
     if plainly_within_limits(text, limits):
         try:
-            _check_json_value(data, "x.json", limits, None)
-        except _Fail as f:
-            raise AssertionError(f"quick check passed {text!r}: {f.problem.message}") from None
+            check_json_value(data, "x.json", limits, None)
+        except InputError as exc:
+            raise AssertionError(f"quick check passed {text!r}: {exc}") from None
 
 
 def test_the_quick_limit_check_passes_a_plain_report() -> None:
     """It must pass ordinary documents, or it saves nothing."""
-    from engine.load.loader import plainly_within_limits
+    from engine.load.json import plainly_within_limits
 
     line = json.dumps(CORPUS[0][1])
     assert plainly_within_limits(line, DEFAULT_LIMITS)
@@ -1096,8 +1099,8 @@ def test_the_quick_limit_check_passes_a_plain_report() -> None:
 )
 def test_the_quick_limit_check_sends_each_limit_to_the_walk(text: str, limits: Limits) -> None:
     """At each limit's boundary the quick check declines, and the walk finds the problem."""
-    from engine.load.loader import _check_json_value, _Fail, plainly_within_limits
+    from engine.load.json import check_json_value, plainly_within_limits
 
     assert not plainly_within_limits(text, limits)
-    with pytest.raises(_Fail):
-        _check_json_value(json.loads(text), "x.json", limits, None)
+    with pytest.raises(InputError):
+        check_json_value(json.loads(text), "x.json", limits, None)

@@ -104,3 +104,15 @@ def test_usage_error_is_exit_2() -> None:
     assert res.returncode == 2
     assert "no such file" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("name", ["end_before_start.yaml", "naive_timestamp.yaml"])
+def test_model_problems_have_the_model_code(name: str) -> None:
+    """A document that passes its schema but fails a model check gets the code 'model', one of
+    the documented codes, not pydantic's own error type ('value_error', 'timezone_aware')."""
+    import json
+
+    res = run_validate(str(HERE / name), "--format", "json")
+
+    assert res.returncode == 3
+    assert [p["code"] for p in json.loads(res.stdout)["problems"]] == ["model"]

@@ -1,6 +1,6 @@
 """Every safety limit on untrusted input, and YAML safety.
 
-For each limit of ``engine.load.loader.Limits`` (file size, nesting depth in YAML and JSON, values after
+For each limit of ``engine.load.Limits`` (file size, nesting depth in YAML and JSON, values after
 YAML alias expansion and in a big JSON document, string length in YAML and JSON, records per
 report) there is a pair of tests through the real command line:
 
@@ -13,11 +13,12 @@ are fast. The limits chosen stay above what the bundled commitment library needs
 at most 331 values, longest string 742 characters, largest file 12 KB), because ``validate`` and
 ``check`` load that library with the same limits (see ``test_lowered_limits_apply_only_to_given_
 files``). YAML safety (tags, merge keys, recursive aliases, the Norway problem, YAML 1.2 numbers)
-is tested on ``engine.load.loader.load_yaml_text`` directly, and once through the CLI.
+is tested on ``engine.load.load_yaml_text`` directly, and once through the CLI.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from typing import Any
 import pytest
 
 from engine.errors import InputError, LimitExceeded
-from engine.load.loader import (
+from engine.load import (
     DEFAULT_LIMITS,
     Limits,
     bundled_commitments_dir,
@@ -448,7 +449,7 @@ def test_records_limit_applies_to_check_too(tmp_path: Path) -> None:
 
 
 def test_every_limit_has_an_option_on_validate_and_check() -> None:
-    names = set(Limits.__dataclass_fields__)
+    names = {f.name for f in dataclasses.fields(Limits)}
     assert names == set(Limits.OPTION), "a limit without a CLI option (or the reverse)"
     for command in ("validate", "check"):
         res = cli("--help", command=command)

@@ -9,7 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from engine.load.loader import DEFAULT_LIMITS, _yaml_documents, iter_input_files
+from engine.load import DEFAULT_LIMITS, iter_input_files
+from engine.load.yaml import yaml_documents
 from engine.model.schema import DOCUMENT_TYPES, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +76,7 @@ def test_bundled_document_validates_against_its_schema(path: Path) -> None:
     elif path.suffix == ".json":
         docs = [json.loads(text)]
     else:
-        docs = [d for d, _ in _yaml_documents(text, str(path), DEFAULT_LIMITS, want_lines=False)]
+        docs = [d for d, _ in yaml_documents(text, str(path), DEFAULT_LIMITS, want_lines=False)]
     for doc in docs:
         schema = json.loads(
             (SCHEMAS / f"{doc['document']}.schema.json").read_text(encoding="utf-8")

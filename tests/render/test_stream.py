@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from engine.errors import InputError
-from engine.load.loader import StreamedReport, load_paths
+from engine.load import StreamedReport, load_paths
 from engine.render.pipeline import run_check
 from engine.render.text import render_json
 
@@ -50,10 +50,9 @@ def _as_jsonl(tmp: Path) -> Path:
 
 
 def _bundle(paths: list[Path], stream: bool) -> Any:
-    from engine.cli.common import load_for_evaluation
-    from engine.load.loader import DEFAULT_LIMITS
+    from engine.load import assemble
 
-    return load_for_evaluation(paths, None, DEFAULT_LIMITS, stream=stream)
+    return assemble(paths, stream=stream)
 
 
 def _treaty(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -194,12 +193,11 @@ def test_spooled_output_is_byte_identical_to_the_whole_document(
 ) -> None:
     """`treaty check` renders party by party into a spool; the bytes must be those of the
     findings document rendered whole, in JSON and in text."""
-    from engine.cli.common import load_for_evaluation
-    from engine.load.loader import DEFAULT_LIMITS
+    from engine.load import assemble
     from engine.render.pipeline import spool_check
     from engine.render.text import json_stream, render_text, text_head, text_tail
 
-    bundle = load_for_evaluation([EXAMPLES], None, DEFAULT_LIMITS, stream=True)
+    bundle = assemble([EXAMPLES], stream=True)
     whole = run_check(bundle, AS_OF, **kwargs)
     for fmt in ("json", "text"):
         spool = tmp_path / fmt

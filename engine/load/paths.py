@@ -1,0 +1,172 @@
+"""Loading files and folders into a bundle: ``load_paths``.
+
+Each file is read, each of its documents validated and filed in the bundle; every problem in
+every file is collected before raising. With ``stream``, the reports of JSONL files are
+validated and left on disk (``StreamedReport``), and with ``jobs`` > 1 the JSONL files are
+validated in worker processes; the bundle, and every problem and its order, are the same as in
+one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import InputError, LimitExceeded, Problem
+from engine.load.bundle import Bundle, StreamedReport
+from engine.load.files import iter_documents, iter_input_files, sha256_bytes
+from engine.load.limits import DEFAULT_LIMITS, Limits, limit_exceeded
+from engine.load.validate import validate_document
+from engine.load.workers import run_in_workers
+from engine.model.findings import InputDigest
+from engine.model.records import Report
+
+
+def load_paths(
+    paths: Sequence[str | Path],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    bundle: Bundle | None = None,
+    stream: bool = False,
+    jobs: int = 1,
+) -> Bundle:
+    """Load and validate every document under ``paths`` into a bundle.
+
+    Args:
+        paths: files and folders (read recursively, in sorted order).
+        limits: the safety limits.
+        bundle: add to this bundle instead of a new one.
+        stream: leave the reports of JSONL files on disk (``Bundle.streamed``), validated: the
+            caller reads them back one party at a time.
+        jobs: with ``stream``, validate JSONL files in this many processes.
+
+    Raises:
+        InputError: with every problem in every file (``LimitExceeded`` if any of them is a
+            limit).
+    """
+    b = bundle if bundle is not None else Bundle()
+    problems: list[Problem] = []
+    limit_hit = False
+    files = list(iter_input_files(paths))
+    scanned: dict[Path, _FileLoad] = {}
+    if stream and jobs > 1:
+        scanned = _scan_in_processes([f for f in files if f[0].suffix == ".jsonl"], limits, jobs)
+    for path, display in files:
+        done = scanned.get(path)
+        if done is None or done.other_documents:
+            done = _load_file(b, path, display, limits, stream)
+        else:
+            b.streamed.extend(done.streamed)
+        if done.digest is not None:
+            b.inputs.append(done.digest)
+        problems.extend(done.problems)
+        limit_hit = limit_hit or done.limit_hit
+    if problems:
+        raise (LimitExceeded if limit_hit else InputError)(problems)
+    return b
+
+
+@dataclass
+class _FileLoad:
+    """What loading one file added: its digest, streamed reports and problems."""
+
+    digest: InputDigest | None
+    streamed: list[StreamedReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    limit_hit: bool = False
+    other_documents: bool = False
+    """The file held documents other than streamed reports (a worker then leaves it to the
+    main process, which keeps the bundle's commitments and treaties in file order)."""
+
+    def refused(self, exc: InputError) -> None:
+        self.problems.extend(exc.problems)
+        self.limit_hit = self.limit_hit or isinstance(exc, LimitExceeded)
+
+
+def _load_file(b: Bundle, path: Path, display: str, limits: Limits, stream: bool) -> _FileLoad:
+    """Load one file into ``b``."""
+    out = _FileLoad(None)
+    try:
+        docs, raw = iter_documents(path, display, limits)
+    except InputError as exc:
+        out.refused(exc)
+        return out
+    first_streamed = len(b.streamed)
+    kinds: set[str] = set()
+    it = iter(docs)
+    while True:
+        try:
+            doc = next(it, None)
+        except InputError as exc:  # a malformed JSONL line ends that file
+            out.refused(exc)
+            break
+        if doc is None:
+            break
+        try:
+            model = validate_document(doc)
+            if isinstance(model, Report) and len(model.records) > limits.max_records:
+                raise limit_exceeded(
+                    display,
+                    "max_records",
+                    f"report has {len(model.records)} records, over the limit of {limits.max_records}",
+                    "split the report",
+                    line=doc.line,
+                    pointer="/records",
+                )
+        except InputError as exc:
+            out.refused(exc)
+            continue
+        if stream and isinstance(model, Report) and doc.span is not None:
+            out.problems += b.add_streamed(model, doc, path, raw)
+            kinds.add("report")
+            continue
+        out.other_documents = True
+        kind, problems = b.add(model, doc)
+        out.problems += problems
+        kinds.add(kind)
+    out.digest = InputDigest(
+        path=display, document="+".join(sorted(kinds)) or "none", sha256=sha256_bytes(raw)
+    )
+    out.streamed = b.streamed[first_streamed:]
+    return out
+
+
+def _scan_in_processes(
+    files: list[tuple[Path, str]], limits: Limits, jobs: int
+) -> dict[Path, _FileLoad]:
+    """``_load_file`` of each JSONL file with ``stream``, in ``jobs`` processes.
+
+    The largest files go first, each to the least loaded process.
+    """
+    if len(files) < 2:
+        return {}
+    shares: list[list[tuple[Path, str]]] = [[] for _ in range(jobs)]
+    load = [0] * jobs
+    for f in sorted(files, key=lambda f: (-_size(f[0]), f[1])):
+        k = load.index(min(load))
+        shares[k].append(f)
+        load[k] += _size(f[0])
+    work = [(share, limits) for share in shares if share]
+    out: dict[Path, _FileLoad] = {}
+    for res in run_in_workers(_scan_worker, work, jobs):
+        out.update(res)
+    return out
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _scan_worker(args: tuple[list[tuple[Path, str]], Limits]) -> dict[Path, _FileLoad]:
+    files, limits = args
+    out = {}
+    for path, display in files:
+        done = _load_file(Bundle(), path, display, limits, True)
+        if done.other_documents:  # left to the main process: models stay where they are
+            done = _FileLoad(None, other_documents=True)
+        out[path] = done
+    return out
