@@ -1065,8 +1065,8 @@ def profile_check(data: Path, n: int, top: int) -> str:
     """cProfile an in-process `treaty check` (load, validate, evaluate, render) over n parties."""
     from engine.cli.common import load_for_evaluation
     from engine.load.loader import DEFAULT_LIMITS
+    from engine.render.json import render_json
     from engine.render.pipeline import run_check as engine_run_check
-    from engine.render.text import render_json
 
     codes = party_codes(n)
     with tempfile.TemporaryDirectory() as tmp:
