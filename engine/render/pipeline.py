@@ -1,5 +1,8 @@
 """Running an evaluation over a loaded bundle: filters, parallel parties, the findings document.
 
+``run_check`` returns the findings document; ``spool_check`` hands each party's findings to a
+``engine.render.spool.PartySpooler`` as they are made, for ``treaty check`` on large archives.
+
 Reports streamed from JSONL (``Bundle.streamed``) are read back one party at a time, just before
 that party is evaluated, and dropped after it; with ``jobs`` > 1 each worker process reads back
 its own parties' reports, so only the small stream index crosses process boundaries.

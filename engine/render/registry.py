@@ -33,11 +33,17 @@ class Format:
     """One output format: its name, the file extensions that imply it, and its renderers."""
 
     name: str
+    """What ``--format`` takes."""
     extensions: tuple[str, ...]
+    """Output-file suffixes that imply the format (``--output`` without ``--format``)."""
     report: ReportRenderer
+    """Every format renders a ``treaty report``."""
     stream: PartyStream | None = None
+    """Set for the formats ``treaty check`` writes party by party."""
     lint: LintRenderer | None = None
+    """Set for the formats ``treaty lint`` can write."""
     verify: VerifyRenderer | None = None
+    """Set for the formats ``treaty verify`` can write."""
 
 
 FORMATS: tuple[Format, ...] = (
