@@ -1069,8 +1069,8 @@ def machine() -> dict[str, Any]:
 def profile_check(data: Path, n: int, top: int) -> str:
     """cProfile an in-process `treaty check` (load, validate, evaluate, render) over n parties."""
     from engine.load import assemble
+    from engine.render.json import render_json
     from engine.render.pipeline import run_check as engine_run_check
-    from engine.render.text import render_json
 
     codes = party_codes(n)
     with tempfile.TemporaryDirectory() as tmp:

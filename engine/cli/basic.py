@@ -121,10 +121,11 @@ def check(
     """
     import tempfile
 
+    from engine.render import registry
     from engine.render.pipeline import spool_check
-    from engine.render.text import json_stream, summary_line, text_head, text_tail
+    from engine.render.text import summary_line
 
-    validate_choice([fmt], ("text", "json"), "--format")
+    validate_choice([fmt], registry.names("stream"), "--format")
     validate_choice([fail_on], ("breach", "gap"), "--fail-on")
     statuses = validate_choice(status, STATUSES, "--status")
     day = parse_as_of(as_of)
@@ -139,7 +140,7 @@ def check(
                 bundle,
                 day,
                 Path(spool),
-                fmt=fmt,
+                registry.stream_of(fmt),
                 parties=party or [],
                 commitments=commitment or [],
                 statuses=statuses,
@@ -148,10 +149,7 @@ def check(
         except InputError as exc:  # a streamed report found wrong when read back
             fail_input(exc.problems)
         doc = sp.head
-        if fmt == "json":
-            write_output(json_stream(doc, sp.chunks()), output)
-        else:
-            write_output([text_head(doc), *sp.chunks(), text_tail(doc)], output)
+        write_output(sp.render(), output)
     if output is not None:
         sys.stderr.write(summary_line(doc) + f" -> {output}\n")
     failing = doc.summary.breach + (doc.summary.gap if fail_on == "gap" else 0)

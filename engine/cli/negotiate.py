@@ -108,10 +108,12 @@ def lint(
     Each finding has a stable code (docs/lint.md). Exit codes: 0 no error, 1 at least one error
     (or warning with --fail-on warning), 2 usage error, 3 invalid documents.
     """
+    from engine.model.lint import LintReport
     from engine.negotiate import lint as lintmod
-    from engine.negotiate import lint_render
+    from engine.render import registry
+    from engine.render.text import lint_summary_line
 
-    validate_choice([fmt], ("text", "json", "sarif"), "--format")
+    validate_choice([fmt], registry.names("lint"), "--format")
     validate_choice([fail_on], ("error", "warning"), "--fail-on")
     check_paths_exist(paths)
     if library is not None and not library.exists():
@@ -121,21 +123,14 @@ def lint(
         inputs = lintmod.load_lint_inputs(paths, limits, library=library)
     except InputError as exc:
         fail_input(exc.problems, "json" if fmt == "json" else "text")
-    findings = lintmod.lint(inputs, vague_terms=vague or [])
-    n = len(inputs.commitments)
-    if n == 0 and not inputs.treaty_given:
+    report = LintReport(lintmod.lint(inputs, vague_terms=vague or []), len(inputs.commitments))
+    if report.commitments == 0 and not inputs.treaty_given:
         sys.stderr.write("treaty lint: no commitment or treaty document among the inputs\n")
-    if fmt == "json":
-        text = lint_render.render_json(findings, n)
-    elif fmt == "sarif":
-        text = lint_render.render_sarif(findings)
-    else:
-        text = lint_render.render_text(findings, n)
-    write_output(text, output)
+    write_output(registry.render_lint(fmt, report), output)
     if output is not None or fmt == "sarif":
         where = f" -> {output}" if output else ""
-        sys.stderr.write(lint_render.summary_line(findings, n) + where + "\n")
-    c = lint_render.counts(findings)
+        sys.stderr.write(lint_summary_line(report) + where + "\n")
+    c = report.counts()
     failing = c["error"] + (c["warning"] if fail_on == "warning" else 0)
     raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.OK)
 

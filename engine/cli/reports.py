@@ -26,7 +26,6 @@ from engine.cli.common import (
     PathsArg,
     StatusOpt,
     assemble_or_exit,
-    dumps,
     fail_input,
     fail_usage,
     limits_from,
@@ -88,8 +87,8 @@ class Progress:
 
 
 def plan(formats: list[str], outputs: list[Path]) -> list[tuple[str, Path | None]]:
-    """Pair formats with outputs (see ``engine.render.reports.plan_outputs``); usage errors exit 2."""
-    from engine.render.reports import plan_outputs
+    """Pair formats with outputs (see ``engine.render.registry.plan_outputs``); usage errors exit 2."""
+    from engine.render.registry import plan_outputs
 
     try:
         return plan_outputs(formats, outputs)
@@ -146,14 +145,10 @@ def report(
     one breach (or gap with --fail-on gap; with --baseline only new and changed findings count),
     2 usage error, 3 invalid input, 4 rules-engine fault.
     """
+    from engine.render.baseline import compute_delta, load_findings
+    from engine.render.context import build_context, failing_count
     from engine.render.pipeline import run_check
-    from engine.render.reports import (
-        build_context,
-        compute_delta,
-        failing_count,
-        load_findings,
-        render,
-    )
+    from engine.render.registry import render_report
     from engine.render.text import summary_line
 
     pairs = plan(list(fmt or []), list(output or []))
@@ -202,7 +197,7 @@ def report(
     _warn_outputs_inside_inputs([out for _, out in pairs if out is not None], paths)
     written = []
     for f, out in pairs:
-        text = render(f, ctx)
+        text = render_report(f, ctx)
         write_output(text, out)
         if out is not None:
             written.append(str(out))
@@ -244,10 +239,11 @@ def verify(
     input changed or is missing, or a finding differs (each is named); 2 usage error; 3 the
     document is not a valid findings JSON.
     """
-    from engine.render.reports import load_findings
-    from engine.render.verify import render_verify, result_as_dict, verify_document
+    from engine.render import registry
+    from engine.render.baseline import load_findings
+    from engine.render.verify import verify_document
 
-    validate_choice([fmt], ("text", "json"), "--format")
+    validate_choice([fmt], registry.names("verify"), "--format")
     if not report_file.is_file():
         fail_usage(f"{report_file}: no such file")
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
@@ -265,10 +261,7 @@ def verify(
         )
     finally:
         progress.close()
-    if fmt == "json":
-        sys.stdout.write(dumps(result_as_dict(result, name)))
-    else:
-        sys.stdout.write(render_verify(result, name))
+    sys.stdout.write(registry.render_verify(fmt, result, name))
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.FINDINGS)
 
 

@@ -1,20 +1,21 @@
-"""Draft comparisons as text and JSON (``treaty diff``)."""
+"""Draft comparisons as text and JSON (``treaty diff``).
+
+A diff is negotiate-level data, so its renderers live here, beside the logic; the JSON is laid
+out by render's ``dump_json`` like every other ``--format json`` output.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 
 from engine.negotiate.diff import DiffResult
-
-# ------------------------------------------------------------------------------------------
-# Rendering
-
+from engine.render.common import dump_json
 
 _MARK = {"changed": "~", "added": "+", "removed": "-", "unchanged": "="}
 
 
 def summary_line(result: DiffResult) -> str:
+    """The last line: commitments changed, added, removed, unchanged; treaty-state changes."""
     c = result.counts()
     treaty = f"; treaty state: {len(result.treaty)} change(s)" if result.treaty else ""
     return (
@@ -26,6 +27,7 @@ def summary_line(result: DiffResult) -> str:
 def render_text(
     result: DiffResult, old_label: str, new_label: str, *, show_unchanged: bool = False
 ) -> str:
+    """Each changed (added, removed; with ``show_unchanged`` every) commitment and its changes."""
     lines = [f"treaty diff: {old_label} -> {new_label} (commitments matched by id)"]
     for d in result.commitments:
         if d.status == "unchanged" and not show_unchanged:
@@ -61,6 +63,7 @@ def _base(path: str) -> str:
 
 
 def render_json(result: DiffResult, old_label: str, new_label: str) -> str:
+    """``treaty-engine.diff/v1``: the counts, the changed commitments, the treaty-state changes."""
     data = {
         "format": "treaty-engine.diff/v1",
         "old": old_label,
@@ -70,4 +73,4 @@ def render_json(result: DiffResult, old_label: str, new_label: str) -> str:
         "unchanged": [d.id for d in result.commitments if d.status == "unchanged"],
         "treaty": [c.as_dict() for c in result.treaty],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(data)

@@ -1,8 +1,12 @@
-"""What-if results as text and JSON (``treaty whatif``)."""
+"""What-if results as text and JSON (``treaty whatif``).
+
+What-if results are negotiate-level data, so their renderers live here, beside the logic; they
+use render's shared pieces (the status labels, the JSON layout) so that they read like the
+outputs of ``treaty check``.
+"""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -15,12 +19,8 @@ from engine.negotiate.whatif import (
     change_counts,
     status_counts,
 )
+from engine.render.common import LABEL, WHOLE, dump_json
 
-# ------------------------------------------------------------------------------------------
-# Rendering
-
-
-_LABEL = {"breach": "BREACH", "gap": "GAP", "compliant": "ok", "not_applicable": "n/a"}
 _KIND_TEXT = {
     "new_breach": "new breach",
     "resolved_breach": "resolved breach",
@@ -33,10 +33,11 @@ def _side(f: Finding | None) -> str:
     if f is None:
         return "(no finding)"
     flags = f" [{', '.join(f.flags)}]" if f.flags else ""
-    return f"{_LABEL[f.status]}{flags}"
+    return f"{LABEL[f.status]}{flags}"
 
 
 def summary_line(result: WhatIfResult) -> str:
+    """The last line: changes by kind, unchanged findings, what was evaluated again."""
     c = change_counts(result.changes)
     again = ", ".join(sorted(result.draft_evaluated)) or "none"
     return (
@@ -53,6 +54,7 @@ def render_text(
     titles: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
 ) -> str:
+    """The changed findings by party and commitment (``titles`` and party ``names`` label them)."""
     titles = titles or {}
     names = names or {}
     lines = [
@@ -72,7 +74,7 @@ def render_text(
                 grouped[party][cid], key=lambda c: (order.index(c.kind), c.subject or "")
             )
             for ch in items:
-                subject = ch.subject or "(commitment as a whole)"
+                subject = ch.subject or WHOLE
                 lines.append(
                     f"    {_KIND_TEXT[ch.kind]:<16} {subject}: {_side(ch.before)} -> "
                     f"{_side(ch.after)}"
@@ -92,6 +94,7 @@ def render_text(
 
 
 def render_json(result: WhatIfResult) -> str:
+    """``treaty-engine.whatif/v1``: both sides' counts, what was evaluated, every change."""
     data = {
         "format": "treaty-engine.whatif/v1",
         "as_of": result.as_of.isoformat(),
@@ -105,10 +108,11 @@ def render_json(result: WhatIfResult) -> str:
         "summary": {**change_counts(result.changes), "unchanged": result.unchanged},
         "changes": [c.as_dict() for c in result.changes],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(data)
 
 
 def render_sweep_text(result: SweepResult) -> str:
+    """A table of counts per status for each value swept, change from the base in brackets."""
     what = ", ".join(s.label for s in result.settings)
     lines = [f"treaty whatif sweep of {what}: as of {result.as_of.isoformat()}", ""]
     width = max([len(r.label) for r in result.rows] + [len("base"), 10])
@@ -135,6 +139,7 @@ def render_sweep_text(result: SweepResult) -> str:
 
 
 def render_sweep_json(result: SweepResult) -> str:
+    """``treaty-engine.whatif-sweep/v1``: the settings, the base counts and one row per value."""
     data = {
         "format": "treaty-engine.whatif-sweep/v1",
         "as_of": result.as_of.isoformat(),
@@ -149,4 +154,4 @@ def render_sweep_json(result: SweepResult) -> str:
         "evaluations": len(result.stats.evaluated),
         "reused": result.stats.reused,
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(data)

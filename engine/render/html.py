@@ -12,17 +12,16 @@ from collections.abc import Sequence
 from html import escape
 
 from engine.model.findings import Finding
-from engine.render.reports import (
+from engine.render.common import (
     STATUS_WORD,
     STATUSES,
-    ReportContext,
-    TrendPoint,
     cell_counts,
     count,
     subject_label,
     total,
     worst,
 )
+from engine.render.context import ReportContext, TrendPoint
 
 COLOURS: dict[str, tuple[str, str, str]] = {
     # status: (strong colour, text on strong, light cell shade)
@@ -38,6 +37,65 @@ def h(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
+_BASE_CSS = (
+    "*{box-sizing:border-box}"
+    "body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+    "color:#1d2327;background:#f6f7f8}"
+    "header.top{background:#1f2a36;color:#fff;padding:18px 28px}"
+    "header.top h1{margin:0;font-size:22px}header.top p{margin:4px 0 0;color:#d5dde5}"
+    "main{padding:8px 20px 24px;max-width:1600px}"
+    "section{background:#fff;border:1px solid #dde2e6;border-radius:6px;padding:14px 14px;margin:16px 0}"
+    "h2{font-size:18px;margin:0 0 10px}h3{font-size:16px;margin:18px 0 8px}"
+    ".cards{display:flex;gap:12px;flex-wrap:wrap;list-style:none;padding:0;margin:0}"
+    ".cards li{border-radius:6px;padding:8px 14px;min-width:130px}"
+    ".cards .n{font-size:26px;font-weight:700;display:block}.cards .w{font-weight:600}"
+    ".cards li.total{background:#eef1f4;color:#1d2327}"
+    ".badge{display:inline-block;border-radius:4px;padding:1px 7px;font-size:12px;font-weight:700;"
+    "letter-spacing:.03em;text-transform:uppercase}"
+    ".scroll{overflow-x:auto}"
+    "table{border-collapse:collapse}"
+    "#matrix{width:100%;table-layout:fixed}"
+    "#matrix col.party{width:84px}"
+    "#matrix th,#matrix td{border:1px solid #c9d1d8;padding:3px 2px;text-align:center}"
+    "#matrix thead th{background:#eef1f4;font-size:12px;white-space:nowrap}"
+    "#matrix tbody th{text-align:left;background:#f7f9fa;font-size:13px;white-space:nowrap}"
+    "#matrix tbody th .pname{display:block;font-size:12px}"
+    "#matrix td a{color:#1d2327;text-decoration:none;display:block}"
+    "#matrix td a:hover,#matrix td a:focus{text-decoration:underline}"
+    "#matrix .w{font-weight:700;font-size:9.5px;letter-spacing:-.1px;line-height:1.2;display:block}"
+    "#matrix .c{font-size:11px;color:#3c4850;display:block}"
+    "#matrix td.none{color:#8a959c}"
+    ".pname{color:#52606b;font-weight:400}"
+    ".legend{font-size:13px;color:#3c4850;margin:8px 0 0}"
+    ".legend span{margin-right:12px}"
+    "table.data{width:100%;font-size:13px}"
+    "table.data th,table.data td{border-bottom:1px solid #e3e7ea;padding:4px 6px;text-align:left;vertical-align:top}"
+    "table.data th{background:#f3f5f7}table.narrow{width:auto;min-width:50%}"
+    ".num{text-align:right!important;font-variant-numeric:tabular-nums}"
+    ".mono,code{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,monospace;font-size:12px;word-break:break-all}"
+    ".commitment{border-top:1px solid #e3e7ea;margin-top:12px}"
+    ".sev{font-size:12px;font-weight:400;color:#52606b;margin-left:8px}"
+    ".finding{border:1px solid #dde2e6;border-left:6px solid #999;border-radius:4px;padding:8px 12px;margin:8px 0;background:#fff}"
+    ".finding .subject{font-weight:600;margin-left:6px}"
+    ".finding .flags{font-size:12px;color:#52606b;margin-left:6px}"
+    ".finding .change{font-size:12px;font-weight:700;margin-left:6px;color:#1f2a36}"
+    ".finding p{margin:6px 0}"
+    ".cf{color:#1e5a2d}"
+    "dl.values{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:6px 0;font-size:13px}"
+    "dl.values dt{color:#52606b}dl.values dd{margin:0}"
+    "blockquote{margin:6px 0;padding:4px 10px;border-left:3px solid #c9d1d8;color:#3c4850;font-size:13px}"
+    "details summary{cursor:pointer;font-size:13px;color:#33546e}"
+    "footer{padding:0 20px 24px;max-width:1600px}"
+    "footer section{font-size:13px}"
+    "dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:0 0 10px}"
+    "dl.meta dt{font-weight:600}dl.meta dd{margin:0}"
+    "a{color:#1a5a96}"
+    "@media print{body{background:#fff}section{border:0;padding:0}header.top{background:#fff;color:#000}"
+    ".finding{break-inside:avoid}}"
+)
+"""The page's style, but for the status colours (``_css`` adds those from ``COLOURS``)."""
+
+
 def _css() -> str:
     status_rules = []
     for st, (strong, on_strong, light) in COLOURS.items():
@@ -47,62 +105,7 @@ def _css() -> str:
             f".finding.st-{st}{{border-left-color:{strong}}}"
             f".bar-{st}{{fill:{strong}}}"
         )
-    return (
-        "*{box-sizing:border-box}"
-        "body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
-        "color:#1d2327;background:#f6f7f8}"
-        "header.top{background:#1f2a36;color:#fff;padding:18px 28px}"
-        "header.top h1{margin:0;font-size:22px}header.top p{margin:4px 0 0;color:#d5dde5}"
-        "main{padding:8px 20px 24px;max-width:1600px}"
-        "section{background:#fff;border:1px solid #dde2e6;border-radius:6px;padding:14px 14px;margin:16px 0}"
-        "h2{font-size:18px;margin:0 0 10px}h3{font-size:16px;margin:18px 0 8px}"
-        ".cards{display:flex;gap:12px;flex-wrap:wrap;list-style:none;padding:0;margin:0}"
-        ".cards li{border-radius:6px;padding:8px 14px;min-width:130px}"
-        ".cards .n{font-size:26px;font-weight:700;display:block}.cards .w{font-weight:600}"
-        ".cards li.total{background:#eef1f4;color:#1d2327}"
-        ".badge{display:inline-block;border-radius:4px;padding:1px 7px;font-size:12px;font-weight:700;"
-        "letter-spacing:.03em;text-transform:uppercase}"
-        ".scroll{overflow-x:auto}"
-        "table{border-collapse:collapse}"
-        "#matrix{width:100%;table-layout:fixed}"
-        "#matrix col.party{width:84px}"
-        "#matrix th,#matrix td{border:1px solid #c9d1d8;padding:3px 2px;text-align:center}"
-        "#matrix thead th{background:#eef1f4;font-size:12px;white-space:nowrap}"
-        "#matrix tbody th{text-align:left;background:#f7f9fa;font-size:13px;white-space:nowrap}"
-        "#matrix tbody th .pname{display:block;font-size:12px}"
-        "#matrix td a{color:#1d2327;text-decoration:none;display:block}"
-        "#matrix td a:hover,#matrix td a:focus{text-decoration:underline}"
-        "#matrix .w{font-weight:700;font-size:9.5px;letter-spacing:-.1px;line-height:1.2;display:block}"
-        "#matrix .c{font-size:11px;color:#3c4850;display:block}"
-        "#matrix td.none{color:#8a959c}"
-        ".pname{color:#52606b;font-weight:400}"
-        ".legend{font-size:13px;color:#3c4850;margin:8px 0 0}"
-        ".legend span{margin-right:12px}"
-        "table.data{width:100%;font-size:13px}"
-        "table.data th,table.data td{border-bottom:1px solid #e3e7ea;padding:4px 6px;text-align:left;vertical-align:top}"
-        "table.data th{background:#f3f5f7}table.narrow{width:auto;min-width:50%}"
-        ".num{text-align:right!important;font-variant-numeric:tabular-nums}"
-        ".mono,code{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,monospace;font-size:12px;word-break:break-all}"
-        ".commitment{border-top:1px solid #e3e7ea;margin-top:12px}"
-        ".sev{font-size:12px;font-weight:400;color:#52606b;margin-left:8px}"
-        ".finding{border:1px solid #dde2e6;border-left:6px solid #999;border-radius:4px;padding:8px 12px;margin:8px 0;background:#fff}"
-        ".finding .subject{font-weight:600;margin-left:6px}"
-        ".finding .flags{font-size:12px;color:#52606b;margin-left:6px}"
-        ".finding .change{font-size:12px;font-weight:700;margin-left:6px;color:#1f2a36}"
-        ".finding p{margin:6px 0}"
-        ".cf{color:#1e5a2d}"
-        "dl.values{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:6px 0;font-size:13px}"
-        "dl.values dt{color:#52606b}dl.values dd{margin:0}"
-        "blockquote{margin:6px 0;padding:4px 10px;border-left:3px solid #c9d1d8;color:#3c4850;font-size:13px}"
-        "details summary{cursor:pointer;font-size:13px;color:#33546e}"
-        "footer{padding:0 20px 24px;max-width:1600px}"
-        "footer section{font-size:13px}"
-        "dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:0 0 10px}"
-        "dl.meta dt{font-weight:600}dl.meta dd{margin:0}"
-        "a{color:#1a5a96}"
-        "@media print{body{background:#fff}section{border:0;padding:0}header.top{background:#fff;color:#000}"
-        ".finding{break-inside:avoid}}" + "".join(status_rules)
-    )
+    return _BASE_CSS + "".join(status_rules)
 
 
 def _badge(status: str) -> str:
@@ -160,48 +163,60 @@ def _trend(points: Sequence[TrendPoint]) -> list[str]:
             f'<td class="num">{total(t.summary)}</td><td class="mono">{h(t.run_id)}</td></tr>'
         )
     out.append("</tbody></table>")
-    # Inline SVG: one stacked bar per date.
+    return [*out, _trend_bars(points) + "</section>"]
+
+
+_LABEL_W, _BAR_W, _ROW_H = 96, 620, 24
+"""The trend chart: width of the date labels, of the longest bar, height of a row (pixels)."""
+
+
+def _bar(t: TrendPoint, y: int, biggest: int) -> list[str]:
+    """One date's stacked bar: its label, a rectangle per status, its total."""
+    out = [
+        f'<text x="0" y="{y + 15}" font-size="12" fill="#1d2327">{h(t.as_of.isoformat())}</text>'
+    ]
+    x = float(_LABEL_W)
+    for st in STATUSES:
+        n = count(t.summary, st)
+        if not n:
+            continue
+        w = _BAR_W * n / biggest
+        out.append(
+            f'<rect class="bar-{st}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{_ROW_H - 6}">'
+            f"<title>{n} {h(STATUS_WORD[st])}</title></rect>"
+        )
+        x += w
+    out.append(
+        f'<text x="{x + 6:.1f}" y="{y + 15}" font-size="12" fill="#1d2327">{total(t.summary)}</text>'
+    )
+    return out
+
+
+def _trend_bars(points: Sequence[TrendPoint]) -> str:
+    """Inline SVG: one stacked bar per date, and a legend."""
     biggest = max((total(t.summary) for t in points), default=0) or 1
-    label_w, bar_w, row_h = 96, 620, 24
-    height = row_h * len(points) + 26
+    height = _ROW_H * len(points) + 26
     desc = "; ".join(
         f"{t.as_of.isoformat()}: "
         + ", ".join(f"{count(t.summary, st)} {STATUS_WORD[st]}" for st in STATUSES)
         for t in points
     )
-    out.append(
-        f'<svg id="trend-bars" role="img" aria-label="{h(desc)}" width="{label_w + bar_w + 60}" '
-        f'height="{height}" viewBox="0 0 {label_w + bar_w + 60} {height}" xmlns="http://www.w3.org/2000/svg">'
-    )
+    out = [
+        f'<svg id="trend-bars" role="img" aria-label="{h(desc)}" width="{_LABEL_W + _BAR_W + 60}" '
+        f'height="{height}" viewBox="0 0 {_LABEL_W + _BAR_W + 60} {height}" xmlns="http://www.w3.org/2000/svg">'
+    ]
     for i, t in enumerate(points):
-        y = i * row_h + 4
-        out.append(
-            f'<text x="0" y="{y + 15}" font-size="12" fill="#1d2327">{h(t.as_of.isoformat())}</text>'
-        )
-        x = float(label_w)
-        for st in STATUSES:
-            n = count(t.summary, st)
-            if not n:
-                continue
-            w = bar_w * n / biggest
-            out.append(
-                f'<rect class="bar-{st}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 6}">'
-                f"<title>{n} {h(STATUS_WORD[st])}</title></rect>"
-            )
-            x += w
-        out.append(
-            f'<text x="{x + 6:.1f}" y="{y + 15}" font-size="12" fill="#1d2327">{total(t.summary)}</text>'
-        )
-    ly = row_h * len(points) + 16
-    lx = float(label_w)
+        out.extend(_bar(t, i * _ROW_H + 4, biggest))
+    ly = _ROW_H * len(points) + 16
+    lx = float(_LABEL_W)
     for st in STATUSES:
         out.append(
             f'<rect class="bar-{st}" x="{lx:.1f}" y="{ly - 9}" width="10" height="10"></rect>'
             f'<text x="{lx + 14:.1f}" y="{ly}" font-size="11" fill="#1d2327">{h(STATUS_WORD[st])}</text>'
         )
         lx += 120
-    out.append("</svg></section>")
-    return out
+    out.append("</svg>")
+    return "\n".join(out)
 
 
 def _delta(ctx: ReportContext, anchors: dict[str, str]) -> list[str]:
@@ -407,16 +422,11 @@ def _footer(ctx: ReportContext) -> list[str]:
     return out
 
 
-def render_html(ctx: ReportContext) -> str:
-    """The self-contained HTML report."""
+def _page_head(ctx: ReportContext) -> list[str]:
+    """From the doctype to the opening of ``<main>``: metadata, style and the page header."""
     doc = ctx.doc
-    grouped = ctx.grouped()
-    anchors: dict[str, str] = {}
-    for items in (i for by_c in grouped.values() for i in by_c.values()):
-        for f in items:
-            anchors[f.fingerprint()] = f"f-{len(anchors) + 1}"
     title = f"Compliance report — {ctx.treaty_title or doc.treaty or 'treaty'} — as of {doc.as_of.isoformat()}"
-    out = [
+    return [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
@@ -437,6 +447,16 @@ def render_html(ctx: ReportContext) -> str:
         "</header>",
         "<main>",
     ]
+
+
+def render_report(ctx: ReportContext) -> str:
+    """The self-contained HTML report."""
+    grouped = ctx.grouped()
+    anchors: dict[str, str] = {}
+    for items in (i for by_c in grouped.values() for i in by_c.values()):
+        for f in items:
+            anchors[f.fingerprint()] = f"f-{len(anchors) + 1}"
+    out = _page_head(ctx)
     out.extend(_summary(ctx))
     if ctx.delta is not None:
         out.extend(_delta(ctx, anchors))

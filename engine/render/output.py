@@ -9,8 +9,7 @@ from pathlib import Path
 
 
 def write_atomic(path: str | Path, data: str | bytes | Iterable[str]) -> None:
-    """Write ``data`` (text, bytes or text chunks) to ``path`` so that readers see the old file
-    or the new one, never half.
+    """Write ``data`` (text, bytes or text chunks) to ``path``: readers see old or new, never half.
 
     The previous file is left untouched if anything fails.
     """

@@ -1,5 +1,8 @@
 """Running an evaluation over a loaded bundle: filters, parallel parties, the findings document.
 
+``run_check`` returns the findings document; ``spool_check`` hands each party's findings to a
+``engine.render.spool.PartySpooler`` as they are made, for ``treaty check`` on large archives.
+
 Reports streamed from JSONL (``Bundle.streamed``) are read back one party at a time, just before
 that party is evaluated, and dropped after it; with ``jobs`` > 1 each worker process reads back
 its own parties' reports, so only the small stream index crosses process boundaries.
@@ -8,24 +11,27 @@ its own parties' reports, so only the small stream index crosses process boundar
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
 from engine.errors import InputError, Problem
 from engine.explain.findings import findings_document, findings_of_parties, sort_findings
 from engine.load import Bundle, LoadedReport, StreamedReport, kind_conflicts
+from engine.load.workers import run_in_workers
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import STATUS_ORDER, Finding, FindingsDocument, Summary
 from engine.model.records import Report
+from engine.render.spool import PartySpooler, PartyStream, Spooled, part_path
 
 ReportItem = tuple[Report, Mapping[str, str], str]
 
 
 class _PartyReports:
-    """``reports_of`` for ``evaluate_parties``: in-memory reports plus streamed ones, read back
-    on demand and checked for record ids reused across kinds."""
+    """``reports_of`` for ``evaluate_parties``: in-memory reports plus streamed ones.
+
+    Streamed reports are read back on demand and checked for record ids reused across kinds.
+    """
 
     def __init__(self, loaded: Sequence[LoadedReport], streamed: Sequence[StreamedReport]) -> None:
         self.loaded: dict[str, list[LoadedReport]] = defaultdict(list)
@@ -60,8 +66,10 @@ _WorkArgs = tuple[
 def _split(
     bundle: Bundle, codes: Sequence[str], jobs: int, as_of: date, only: list[str]
 ) -> list[_WorkArgs]:
-    """One worker's arguments per non-empty share of ``codes`` (round robin over ``jobs``),
-    each with only its own parties' reports."""
+    """One worker's arguments per non-empty share of ``codes`` (round robin over ``jobs``).
+
+    Each share carries only its own parties' reports.
+    """
     assert bundle.treaty is not None
     work: list[_WorkArgs] = []
     for i in range(jobs):
@@ -126,8 +134,6 @@ def evaluate_bundle(
             only_commitments=list(commitments) or None,
             progress=progress,
         )
-    from engine.load.workers import run_in_workers
-
     work = _split(bundle, codes, jobs, as_of, list(commitments))
     out: list[Finding] = []
     problems: list[Problem] = []
@@ -173,46 +179,18 @@ def run_check(
 # Spooled checks: findings written party by party, never all held
 
 
-class _Spooler:
-    """``on_party`` for ``evaluate_parties``: filters, renders and writes one party's findings
-    to its own file in ``spool`` (named by the party's position in code order) and counts them."""
-
-    def __init__(
-        self,
-        spool: Path,
-        order: Mapping[str, int],
-        fmt: str,
-        statuses: Sequence[str],
-        treaty: TreatyState,
-        commitments: dict[str, Commitment],
-    ) -> None:
-        self.spool, self.order, self.fmt, self.statuses = spool, order, fmt, set(statuses)
-        self.treaty, self.commitments = treaty, commitments
-        self.counts = dict.fromkeys(STATUS_ORDER, 0)
-
-    def __call__(self, code: str, findings: list[Finding]) -> None:
-        from engine.render.text import json_party, text_party
-
-        if self.statuses:
-            findings = [f for f in findings if f.status in self.statuses]
-        for f in findings:
-            self.counts[f.status] += 1
-        text = (
-            json_party(findings)
-            if self.fmt == "json"
-            else text_party(findings, self.treaty, self.commitments)
-        )
-        (self.spool / f"{self.order[code]:06d}.part").write_text(text, encoding="utf-8")
-
-
-_SpoolArgs = tuple[_WorkArgs, Path, dict[str, int], str, list[str]]
+_SpoolArgs = tuple[_WorkArgs, Path, dict[str, int], PartyStream, list[str]]
 
 
 def _spool_worker(args: _SpoolArgs) -> dict[str, int] | list[Problem]:
-    (treaty, commitments, loaded, streamed, as_of, parties, only), spool, order, fmt, statuses = (
-        args
-    )
-    sink = _Spooler(spool, order, fmt, statuses, treaty, commitments)
+    (
+        (treaty, commitments, loaded, streamed, as_of, parties, only),
+        spool,
+        order,
+        stream,
+        statuses,
+    ) = args
+    sink = PartySpooler(spool, order, stream, statuses, treaty, commitments)
     try:
         findings_of_parties(
             treaty,
@@ -228,35 +206,22 @@ def _spool_worker(args: _SpoolArgs) -> dict[str, int] | list[Problem]:
     return sink.counts
 
 
-@dataclass
-class Spooled:
-    """A check whose findings wait in per-party files: ``head`` is the findings document with
-    its summary and no findings; ``chunks`` gives the rendered parties in order."""
-
-    head: FindingsDocument
-    parts: list[Path]
-
-    def chunks(self) -> Iterator[str]:
-        for p in self.parts:
-            if p.exists():
-                yield p.read_text(encoding="utf-8")
-
-
 def spool_check(
     bundle: Bundle,
     as_of: date,
     spool: Path,
+    stream: PartyStream,
     *,
-    fmt: str = "json",
     parties: Sequence[str] = (),
     commitments: Sequence[str] = (),
     statuses: Sequence[str] = (),
     jobs: int = 1,
 ) -> Spooled:
-    """``run_check`` for large archives: each party's findings are rendered (``fmt`` text or
-    json) into ``spool`` as soon as they are made, so memory follows the largest party. The
-    chunks, put together by ``engine.render.text.json_stream`` (or the text head and tail), are
-    byte for byte ``render_json``/``render_text`` of ``run_check``'s document.
+    """``run_check`` for large archives: findings rendered into ``spool`` party by party.
+
+    Each party's findings are rendered with ``stream`` (a streaming format of
+    ``engine.render.registry``) as soon as they are made, so memory follows the largest party.
+    ``Spooled.render`` is byte for byte the format's rendering of ``run_check``'s document.
 
     Raises:
         InputError: see ``evaluate_bundle``.
@@ -270,7 +235,7 @@ def spool_check(
     if not codes:
         pass
     elif jobs <= 1 or len(codes) <= 1:
-        sink = _Spooler(spool, order, fmt, statuses, treaty, bundle.commitments)
+        sink = PartySpooler(spool, order, stream, statuses, treaty, bundle.commitments)
         findings_of_parties(
             treaty,
             bundle.commitments,
@@ -282,10 +247,8 @@ def spool_check(
         )
         counts = sink.counts
     else:
-        from engine.load.workers import run_in_workers
-
         work: list[_SpoolArgs] = [
-            (args, spool, order, fmt, list(statuses))
+            (args, spool, order, stream, list(statuses))
             for args in _split(bundle, codes, jobs, as_of, only)
         ]
         problems: list[Problem] = []
@@ -300,4 +263,4 @@ def spool_check(
     filters = {"party": list(parties), "commitment": list(commitments), "status": list(statuses)}
     head = findings_document(treaty, [], as_of, bundle.inputs, filters)
     head = head.model_copy(update={"summary": Summary(**counts)})
-    return Spooled(head, [spool / f"{order[c]:06d}.part" for c in codes])
+    return Spooled(head, [part_path(spool, order[c]) for c in codes], stream)

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from engine.errors import InputError, Problem
+from engine import __version__
+from engine.errors import CompileError, InputError, Problem
 from engine.load import (
     DEFAULT_LIMITS,
     Bundle,
@@ -31,6 +32,7 @@ from engine.load import (
     sha256_bytes,
 )
 from engine.model.findings import Finding, FindingsDocument, InputDigest
+from engine.render.pipeline import run_check
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class InputCheck:
 
     @property
     def state(self) -> Literal["ok", "changed", "missing"]:
+        """``ok`` (same sha256), ``changed`` or ``missing``."""
         if self.actual is None:
             return "missing"
         return "ok" if self.actual == self.expected else "changed"
@@ -77,6 +80,7 @@ class VerifyResult:
 
     @property
     def ok(self) -> bool:
+        """Verified: every input unchanged, the same findings, nothing else differs."""
         return (
             all(i.state == "ok" for i in self.inputs)
             and not self.findings
@@ -177,10 +181,6 @@ def verify_document(
     progress: Callable[[int, int], None] | None = None,
 ) -> VerifyResult:
     """Re-hash the recorded inputs, evaluate again and compare (see the module docstring)."""
-    from engine import __version__
-    from engine.render.pipeline import run_check
-    from engine.rules.compile import CompileError
-
     result = VerifyResult()
     for i in doc.inputs:
         result.inputs.append(InputCheck(i.path, i.document, i.sha256, _hash_file(i.path)))
@@ -232,71 +232,3 @@ def verify_document(
     if sorted(i.path for i in again.inputs) != recorded_paths:
         result.problems.append("the recomputed run did not read the same input files")
     return result
-
-
-def render_verify(result: VerifyResult, name: str) -> str:
-    """Plain-text outcome, one line per problem; the first line says verified or not."""
-    lines: list[str] = []
-    changed = [i for i in result.inputs if i.state != "ok"]
-    if result.ok:
-        n = len(result.inputs)
-        f = len(result.recomputed.findings) if result.recomputed else 0
-        lines.append(
-            f"verified: {name}: {n} input(s) unchanged, {f} finding(s) identical on re-evaluation"
-        )
-    else:
-        lines.append(f"NOT verified: {name}")
-    for i in changed:
-        if i.state == "missing":
-            lines.append(f"  input missing: {i.path} (recorded sha256 {i.expected})")
-        else:
-            lines.append(
-                f"  input changed: {i.path} (sha256 {i.expected} recorded, {i.actual} now)"
-            )
-    for d in result.findings:
-        if d.kind == "added":
-            st = d.recomputed.status if d.recomputed else "?"
-            lines.append(f"  finding added: {d.fingerprint} ({st}) is not in the document")
-        elif d.kind == "removed":
-            st = d.recorded.status if d.recorded else "?"
-            lines.append(f"  finding removed: {d.fingerprint} ({st}) is no longer found")
-        else:
-            detail = ", ".join(d.fields)
-            if d.recorded and d.recomputed and d.recorded.status != d.recomputed.status:
-                detail = f"{d.recorded.status} -> {d.recomputed.status}; {detail}"
-            lines.append(f"  finding differs: {d.fingerprint} ({detail})")
-    for p in result.problems:
-        lines.append(f"  {p}")
-    for note in result.notes:
-        lines.append(f"  note: {note}")
-    return "\n".join(lines) + "\n"
-
-
-def result_as_dict(result: VerifyResult, name: str) -> dict[str, object]:
-    """Machine-readable outcome for ``treaty verify --format json``."""
-    return {
-        "verified": result.ok,
-        "document": name,
-        "inputs": [
-            {
-                "path": i.path,
-                "document": i.document,
-                "state": i.state,
-                "expected": i.expected,
-                "actual": i.actual,
-            }
-            for i in result.inputs
-        ],
-        "findings": [
-            {
-                "fingerprint": d.fingerprint,
-                "difference": d.kind,
-                "fields": list(d.fields),
-                "recorded_status": d.recorded.status if d.recorded else None,
-                "recomputed_status": d.recomputed.status if d.recomputed else None,
-            }
-            for d in result.findings
-        ],
-        "problems": list(result.problems),
-        "notes": list(result.notes),
-    }

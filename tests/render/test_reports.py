@@ -36,18 +36,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from engine.cli import app  # noqa: E402
 from engine.load import bundled_commitments_dir  # noqa: E402
 from engine.model.findings import Evidence, Explanation, Finding, FindingsDocument, Summary  # noqa: E402
-from engine.render.ci import render_junit, xml_text  # noqa: E402
-from engine.render.reports import (  # noqa: E402
-    CSV_COLUMNS,
-    FORMATS,
-    FindingsDelta,
-    ReportContext,
-    context_from_document,
-    csv_cell,
+from engine.render import junit  # noqa: E402
+from engine.render.baseline import FindingsDelta  # noqa: E402
+from engine.render.context import ReportContext, context_from_document  # noqa: E402
+from engine.render.csv import CSV_COLUMNS, csv_cell  # noqa: E402
+from engine.render.junit import xml_text  # noqa: E402
+from engine.render.markdown import md_escape  # noqa: E402
+from engine.render.registry import (  # noqa: E402
     format_for_path,
-    md_escape,
+    names,
     plan_outputs,
-    render,
+    render_report,
 )
 
 # engine/evaluate.py (_referenced_fields) reads model_fields on an instance, deprecated in
@@ -234,7 +233,7 @@ def all_formats(work: Path) -> dict[str, Any]:
 
 def test_every_format_is_written_from_one_run(all_formats: dict[str, Any]) -> None:
     texts, doc = all_formats["texts"], all_formats["doc"]
-    assert set(texts) == set(FORMATS)
+    assert set(texts) == set(names())
     assert doc.as_of == date.fromisoformat(AS_OF)  # the latest date is reported in full
     statuses = {f.status for f in doc.findings}
     assert statuses == {"breach", "gap", "compliant", "not_applicable"}, (
@@ -482,13 +481,13 @@ def test_md_escape_neutralises_markup() -> None:
     assert md_escape("line\nbreak") == "line break"
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", names())
 def test_every_format_renders_from_a_findings_document_alone(
     all_formats: dict[str, Any], fmt: str
 ) -> None:
     """Without the bundle (no names, no clause texts) every renderer still works."""
     doc: FindingsDocument = all_formats["doc"]
-    text = render(fmt, context_from_document(doc))
+    text = render_report(fmt, context_from_document(doc))
 
     assert doc.run_id in text
     if fmt not in ("text", "csv"):
@@ -648,7 +647,7 @@ def test_junit_control_characters_and_markup_stay_well_formed() -> None:
         summary=Summary(breach=1),
         findings=[f],
     )
-    text = render_junit(ReportContext(doc=doc, party_names={"ZZZ": "Zed\x01land"}))
+    text = junit.render_report(ReportContext(doc=doc, party_names={"ZZZ": "Zed\x01land"}))
     root = ET.fromstring(text)
 
     failure = root.find("./testsuite/testcase/failure")

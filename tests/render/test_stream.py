@@ -17,8 +17,8 @@ import yaml
 
 from engine.errors import InputError
 from engine.load import StreamedReport, load_paths
+from engine.render.json import render_json
 from engine.render.pipeline import run_check
-from engine.render.text import render_json
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -195,19 +195,19 @@ def test_spooled_output_is_byte_identical_to_the_whole_document(
     findings document rendered whole, in JSON and in text."""
     from engine.load import assemble
     from engine.render.pipeline import spool_check
-    from engine.render.text import json_stream, render_text, text_head, text_tail
+    from engine.render.registry import stream_of
+    from engine.render.text import render_text
 
     bundle = assemble([EXAMPLES], stream=True)
     whole = run_check(bundle, AS_OF, **kwargs)
     for fmt in ("json", "text"):
         spool = tmp_path / fmt
         spool.mkdir()
-        sp = spool_check(bundle, AS_OF, spool, fmt=fmt, **kwargs)
+        sp = spool_check(bundle, AS_OF, spool, stream_of(fmt), **kwargs)
+        got = "".join(sp.render())
         if fmt == "json":
-            got = "".join(json_stream(sp.head, sp.chunks()))
             assert got == render_json(whole)
         else:
-            got = text_head(sp.head) + "".join(sp.chunks()) + text_tail(sp.head)
             assert got == render_text(whole, bundle.treaty, bundle.commitments)
         assert sp.head.summary == whole.summary
 
@@ -279,13 +279,14 @@ def test_report_from_streamed_reports_is_the_same_as_from_loaded_ones(
     tmp_path: Path, fmt: str
 ) -> None:
     """'treaty report' streams JSONL reports too; the evidence still names each report's file."""
-    from engine.render.reports import build_context, render
+    from engine.render.context import build_context
+    from engine.render.registry import render_report
 
     archive = _as_jsonl(tmp_path)
     out = []
     for stream in (False, True):
         b = _bundle([archive], stream=stream)
-        out.append(render(fmt, build_context(b, [run_check(b, AS_OF)])))
+        out.append(render_report(fmt, build_context(b, [run_check(b, AS_OF)])))
 
     assert out[0] == out[1]
     assert "reports/ARC.jsonl" in out[1]
