@@ -445,18 +445,16 @@ def check_key_valid(entry: KeyEntry, at: date | datetime, *, file: str) -> None:
     if status == "valid":
         return
     who = describe_signer(entry)
-    why = {
-        "not_yet_valid": f"valid only from {entry.valid_from}",
-        "expired": f"valid only until {entry.valid_until}",
-        "revoked": f"revoked on {entry.revoked_on}",
+    why, fix = {
+        "not_yet_valid": (
+            f"valid only from {entry.valid_from}",
+            "sign with the key valid that day",
+        ),
+        "expired": (f"valid only until {entry.valid_until}", "sign with the holder's current key"),
+        "revoked": (f"revoked on {entry.revoked_on}", "sign again with a key not revoked"),
     }[status]
-    _fail(
-        file,
-        f"signed by {who}, {why}; the document is dated {day}",
-        "sign with the key the registry lists as valid on that day",
-        f"signature-key-{status.replace('_', '-')}",
-        "/signatures/0",
-    )
+    code = f"signature-key-{status.replace('_', '-')}"
+    _fail(file, f"signed by {who}, {why}; the document is dated {day}", fix, code, "/signatures/0")
 
 
 def verify_envelope(
