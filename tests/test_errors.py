@@ -16,7 +16,7 @@ CODES = set(get_args(ProblemCode))
 def _documented() -> list[str]:
     text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     table = text.split("## Problem codes", 1)[1]
-    return re.findall(r"^\| `([a-z-]+)` \|", table, flags=re.M)
+    return re.findall(r"^\| `([a-z0-9-]+)` \|", table, flags=re.M)
 
 
 def _sources() -> dict[Path, str]:

@@ -32,13 +32,13 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from pydantic import ValidationError
 
-from engine.errors import InputError, Problem, UsageError
+from engine.errors import InputError, Problem, ProblemCode, UsageError
 from engine.model.keys import KeyEntry, KeyRole, key_id_for
 
 MAX_KEY_FILE_BYTES = 16 * 1024
 
 
-def _fail(file: str, message: str, fix: str, code: str) -> NoReturn:
+def _fail(file: str, message: str, fix: str, code: ProblemCode) -> NoReturn:
     raise InputError([Problem(file, message, fix, code=code)])
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from engine.errors import Problem
+from engine.errors import Problem, ProblemCode
 from engine.load.signing import describe_signer
 from engine.model.keys import Attestation, KeyEntry
 from engine.model.records import EVIDENCE_RANK, EvidenceLevel
@@ -71,7 +71,7 @@ def check_origin(
     return problems or _level_claims(file, source, evidence_level, signer, attested_level)
 
 
-def _claim(file: str, message: str, fix: str, pointer: str, code: str) -> list[Problem]:
+def _claim(file: str, message: str, fix: str, pointer: str, code: ProblemCode) -> list[Problem]:
     return [Problem(file, message, fix, pointer=pointer, code=code)]
 
 

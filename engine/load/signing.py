@@ -56,7 +56,7 @@ import yaml
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from engine.errors import InputError, LimitExceeded, Problem, UsageError
+from engine.errors import InputError, LimitExceeded, Problem, ProblemCode, UsageError
 from engine.load.keyfile import SigningKey
 from engine.model.keys import KeyEntry, KeyRegistry
 
@@ -82,7 +82,7 @@ _URL_B64 = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 _PAYLOAD_TYPE = re.compile(re.escape(MEDIA_TYPE_PREFIX) + r"([a-z][a-z_]*)\+(yaml|jsonl|json)")
 
 
-def _fail(file: str, message: str, fix: str, code: str, pointer: str = "") -> NoReturn:
+def _fail(file: str, message: str, fix: str, code: ProblemCode, pointer: str = "") -> NoReturn:
     raise InputError([Problem(file, message, fix, pointer=pointer, code=code)])
 
 
@@ -453,7 +453,12 @@ def check_key_valid(entry: KeyEntry, at: date | datetime, *, file: str) -> None:
         "expired": (f"valid only until {entry.valid_until}", "sign with the holder's current key"),
         "revoked": (f"revoked on {entry.revoked_on}", "sign again with a key not revoked"),
     }[status]
-    code = f"signature-key-{status.replace('_', '-')}"
+    codes: dict[str, ProblemCode] = {
+        "not_yet_valid": "signature-key-not-yet-valid",
+        "expired": "signature-key-expired",
+        "revoked": "signature-key-revoked",
+    }
+    code = codes[status]
     _fail(file, f"signed by {who}, {why}; the document is dated {day}", fix, code, "/signatures/0")
 
 
