@@ -5,217 +5,157 @@ rules compare with are judged by both rules, and a record on which one gives ``b
 other an explicit ``compliant`` case, which the Party could not avoid by changing what only the
 breaching rule reads, is a witness.
 
-The ``Judge`` decides a classify rule on one sample following docs/rules.md section 4.
+The ``Judge`` decides a classify rule on one sample with the evaluator's semantics: it compiles
+the rule (``engine.rules.compile``) and folds the very condition trees the evaluator folds
+(``engine.rules.semantics.fold``), deciding each atom in Python with
+``semantics.compare_predicate`` and computing derived values with ``semantics.arith``.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-import typing
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.records import RECORD_MODELS
-from engine.model.rules import (
-    AllOf,
-    AnyOf,
-    Arith,
-    AtLeast,
-    ClassifyRule,
-    Compare,
-    Condition,
-    CountCompare,
-    FieldRef,
-    NotOf,
-    ParamRef,
-)
+from engine.model.rules import AllOf, AnyOf, AtLeast, ClassifyRule, Compare, Condition, NotOf
 from engine.negotiate.lint.rule_facts import RuleContext, field_meta, find_param, latest_value
 from engine.negotiate.lint.sampling import (
     Sampler,
     describe_sample,
-    sample_norm,
     sample_to_record,
+    sample_value,
 )
-from engine.rules.compile import VIRTUAL_FIELDS, FieldType, derived_type, field_types
+from engine.rules.compile import (
+    VIRTUAL_FIELDS,
+    FieldType,
+    compile_program,
+    derived_type,
+    field_types,
+)
+from engine.rules.semantics import BoolTree, arith, compare_predicate, fold, unstated
 
 SAMPLE_LIMIT = 20_000
 """Largest number of sample records tried per pair of rules (a seeded random subset beyond)."""
 
+LINT_DAY = date.max
+"""The day lint compiles rules for: each parameter at its latest value (its open-ended
+version), as lint reads parameters everywhere (``rule_facts.latest_value``)."""
 
-def _arith(ar: Arith, values: Mapping[str, Any], param: Callable[[str], Any]) -> Any:
-    args: list[Any] = []
-    for a in ar.args:
-        if isinstance(a, FieldRef):
-            args.append(values.get(a.field))
-        elif isinstance(a, ParamRef):
-            args.append(param(a.param))
-        elif isinstance(a, Arith):
-            args.append(_arith(a, values, param))
-        else:
-            args.append(a)
-    if ar.op == "coalesce":
-        return next((x for x in args if x is not None), None)
-    if ar.op == "count_distinct":
-        return float(len(set(args[0]))) if isinstance(args[0], list | tuple) else None
-    if any(x is None or isinstance(x, bool) or not isinstance(x, int | float) for x in args):
-        return None
-    if ar.op == "add":
-        return sum(args)
-    if ar.op == "mul":
-        out = 1.0
-        for x in args:
-            out *= x
-        return out
-    if ar.op == "sub":
-        acc = args[0]
-        for x in args[1:]:
-            acc -= x
-        return acc
-    if ar.op == "div":
-        acc = args[0]
-        for x in args[1:]:
-            if x == 0:
-                return None
-            acc /= x
-        return acc
-    if ar.op == "abs":
-        return abs(args[0])
-    if ar.op == "min":
-        return min(args)
-    if ar.op == "max":
-        return max(args)
-    return None
+Outcome = tuple[str, str]
+"""(status, which): ``which`` is ``case N``, ``otherwise`` or ``requires``."""
 
 
 class Judge:
-    """Evaluates one classify rule on a sample record, following docs/rules.md section 4."""
+    """Decides one classify rule on sample records, as the evaluator decides it on records.
+
+    Scope, versions, corroboration and the parameters' validity windows are the evaluator's
+    business; the judge answers the question of ``docs/rules.md`` section 6 for one record
+    whose counts are given: selected or not, then ``requires``, then the first case that holds.
+
+    Raises:
+        CompileError: the rule does not compile (then the engine never judges it either).
+    """
 
     def __init__(
         self, c: Commitment, treaty: TreatyState | None, rule: ClassifyRule, count_prefix: str
     ) -> None:
-        self.c = c
-        self.treaty = treaty
+        """A judge of ``rule`` of ``c``; its counts are named ``count_prefix`` + count name."""
         self.rule = rule
         self.kind = rule.subject.kind
         self.ctx = RuleContext(c, treaty, rule, self.kind, True)
         self.prefix = count_prefix
-        self.dtypes: dict[str, FieldType] = {}
+        alone = c.model_copy(update={"rules": [rule]})  # another rule's error is not ours
+        compiled = compile_program([alone], treaty, LINT_DAY).rules[0]
+        self.where = compiled.where
+        self.cases = compiled.cases
+        self.compares: dict[str, Compare] = {}
+        """The comparison each atom of the compiled trees stands for."""
+        if rule.subject.where is not None:
+            _bind_atoms(compiled.where, rule.subject.where, self.compares)
+        for case, tree in zip(rule.cases, compiled.cases, strict=True):
+            _bind_atoms(tree, case.when, self.compares)
+        self.types: dict[str, FieldType] = {**field_types(self.kind), **VIRTUAL_FIELDS}
+        self.types["id"] = "str"
         for name, ar in rule.derive.items():
-            self.dtypes[name] = derived_type(ar, self.kind, self.dtypes)
+            self.types[name] = derived_type(ar, self.kind, self.types)
+        self.temporal = [(f, t) for f, t in self.types.items() if t in ("date", "datetime")]
+        """The date and time fields, whose sample values (ordinals, seconds) are converted."""
+        self.decide = {
+            name: compare_predicate(c, self.field_type, self.param, self.ctx.comparison)
+            for name, c in self.compares.items()
+        }
+        """Each atom, prepared to be decided on many records (``semantics.compare_predicate``)."""
 
     def param(self, name: str) -> Any:
-        p = find_param(self.c, self.treaty, name)
+        """A parameter's value as lint reads it (its latest), or None if it does not exist."""
+        p = find_param(self.ctx.c, self.ctx.treaty, name)
         return latest_value(p) if p is not None else None
 
-    def ftype(self, name: str) -> FieldType:
-        if name in self.dtypes:
-            return self.dtypes[name]
-        if name in VIRTUAL_FIELDS:
-            return VIRTUAL_FIELDS[name]
-        return field_types(self.kind).get(name, "str") if name != "id" else "str"
+    def field_type(self, name: str) -> str:
+        """The type of a field of the subject, a virtual field or a derived value."""
+        return self.types.get(name, "str")
 
     def values(self, sample: Mapping[str, Any]) -> dict[str, Any]:
+        """The record's values as the evaluator holds them, with the derived ones added."""
         vals = dict(sample)
+        for f, t in self.temporal:
+            if f in vals:
+                vals[f] = sample_value(t, vals[f])
         for name, ar in self.rule.derive.items():
-            vals[name] = _arith(ar, vals, self.param)
+            vals[name] = arith(ar, vals, self.param)
         return vals
 
-    def holds(self, cond: Condition, vals: Mapping[str, Any], counts: Mapping[str, float]) -> bool:
-        if isinstance(cond, AllOf):
-            return all(self.holds(x, vals, counts) for x in cond.all)
-        if isinstance(cond, AnyOf):
-            return any(self.holds(x, vals, counts) for x in cond.any)
-        if isinstance(cond, NotOf):
-            return not self.holds(cond.not_, vals, counts)
-        if isinstance(cond, AtLeast):
-            return sum(self.holds(x, vals, counts) for x in cond.of) >= cond.at_least
-        if isinstance(cond, CountCompare):
-            n = counts.get(self.prefix + cond.count, 0.0)
-            v = self.param(cond.value.param) if isinstance(cond.value, ParamRef) else cond.value
-            return isinstance(v, int | float) and _cmp(n, cond.op, float(v))
-        assert isinstance(cond, Compare)
-        x = vals.get(cond.field)
-        if cond.op == "exists":
-            return x is not None
-        if cond.op == "absent":
-            return x is None
-        if x is None:
-            return False
-        t = self.ftype(cond.field)
-        if isinstance(cond.value, FieldRef):
-            y = vals.get(cond.value.field)
-            yt = self.ftype(cond.value.field)
-            if y is None:
-                return False
-            if t != yt and {t, yt} == {"date", "datetime"}:
-                x = _as_day(x, t)
-                y = _as_day(y, yt)
-        elif isinstance(cond.value, Arith):
-            y = _arith(cond.value, vals, self.param)
-            if y is None:
-                return False
-        else:
-            raw = self.param(cond.value.param) if isinstance(cond.value, ParamRef) else cond.value
-            y = sample_norm(raw, t) if t != "list" else raw
-            if y is None:
-                return False
-        op = self.ctx.effective_op(cond)
-        if op is None:
-            return False
-        if op == "contains":
-            return y in x
-        if op == "contains_all":
-            return all(v in x for v in (y if isinstance(y, list | tuple) else [y]))
-        if op == "contains_any":
-            return any(v in x for v in (y if isinstance(y, list | tuple) else [y]))
-        if op in ("in", "not_in"):
-            ys = list(y) if isinstance(y, list | tuple) else [y]
-            return (x in ys) == (op == "in")
-        if op == "eq":
-            return bool(x == y)
-        if op == "ne":
-            return bool(x != y)
-        try:
-            return _cmp(float(x), op, float(typing.cast(float, y)))
-        except (TypeError, ValueError):
-            return False
+    def outcome(self, sample: Mapping[str, Any], counts: Mapping[str, float]) -> Outcome | None:
+        """The rule's verdict on the sample, or None when the record is not selected.
 
-    def outcome(
-        self, sample: Mapping[str, Any], counts: Mapping[str, float]
-    ) -> tuple[str, str] | None:
-        """(status, which: 'case N' or 'otherwise'), or None when the record is not selected."""
+        ``counts`` holds the value of each count under this judge's prefix (absent: 0).
+        """
         vals = self.values(sample)
-        r = self.rule
-        if r.subject.where is not None and not self.holds(r.subject.where, vals, counts):
+
+        def atom(name: str) -> bool:
+            return self.decide[name](vals)
+
+        def count(name: str) -> float:
+            return counts.get(self.prefix + name, 0.0)
+
+        if not fold(self.where, atom, count):
             return None
-        if any(vals.get(f) is None for f in r.requires):
+        if any(unstated(vals.get(f)) for f in self.rule.requires):
             return ("gap", "requires")
-        for j, case in enumerate(r.cases):
-            if self.holds(case.when, vals, counts):
+        for j, (case, tree) in enumerate(zip(self.rule.cases, self.cases, strict=True)):
+            if fold(tree, atom, count):
                 return (case.status, f"case {j + 1}")
-        return (r.otherwise.status, "otherwise")
+        return (self.rule.otherwise.status, "otherwise")
 
 
-def _as_day(x: Any, t: FieldType) -> Any:
-    if t == "datetime":
-        return datetime.fromtimestamp(x, UTC).date().toordinal()
-    return x
+def _bind_atoms(tree: BoolTree | None, cond: Condition, out: dict[str, Compare]) -> None:
+    """Name the comparison behind each atom of ``tree``, the compiled form of ``cond``.
 
-
-def _cmp(a: float, op: str, b: float) -> bool:
-    return {
-        "eq": a == b,
-        "ne": a != b,
-        "gt": a > b,
-        "ge": a >= b,
-        "lt": a < b,
-        "le": a <= b,
-    }[op]
+    The compiler keeps a condition's shape (one node per ``all``/``any``/``not``/``at_least``,
+    one atom, constant or count per leaf), so the two are walked side by side.
+    """
+    if tree is None:
+        raise ValueError("a condition compiled to nothing")
+    tag = tree[0]
+    if tag == "atom" and isinstance(cond, Compare):
+        out[tree[1]] = cond
+    elif tag in ("all", "any") and isinstance(cond, AllOf | AnyOf):
+        kids = cond.all if isinstance(cond, AllOf) else cond.any
+        for t, x in zip(tree[1], kids, strict=True):
+            _bind_atoms(t, x, out)
+    elif tag == "not" and isinstance(cond, NotOf):
+        _bind_atoms(tree[1], cond.not_, out)
+    elif tag == "atleast" and isinstance(cond, AtLeast):
+        for t, x in zip(tree[2], cond.of, strict=True):
+            _bind_atoms(t, x, out)
+    elif tag not in ("const", "count"):
+        raise ValueError(f"compiled condition {tag!r} does not match {type(cond).__name__}")
 
 
 # ------------------------------------------------------------------------------------------
@@ -267,7 +207,7 @@ def _opposable(r: ClassifyRule, other: ClassifyRule) -> bool:
     return breach and any(c.status == "compliant" for c in other.cases)
 
 
-def _opposite(breach: tuple[str, str], compliant: tuple[str, str]) -> bool:
+def _opposite(breach: Outcome, compliant: Outcome) -> bool:
     return breach[0] == "breach" and compliant[0] == "compliant" and compliant[1].startswith("case")
 
 

@@ -4,14 +4,16 @@ A *sample* maps field names to values in a small domain that is easy to step thr
 as floats, dates as ordinals (``date.toordinal``), timestamps as whole epoch seconds, lists as
 tuples, None for a field not stated. The ``Sampler`` proposes, for each field two rules read,
 the constants they compare it with and their neighbours (one below, one above), plus a value
-far from all of them, so that every case boundary of either rule is crossed. ``sample_to_record``
-turns a sample into a schema-valid record.
+far from all of them, so that every case boundary of either rule is crossed. ``sample_value``
+turns a sample value into the value a record of that field holds for the evaluator, and
+``sample_to_record`` a whole sample into a schema-valid record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from engine.model.records import RECORD_MODELS
@@ -55,6 +57,18 @@ def sample_norm(value: Any, t: FieldType) -> Any:
     if isinstance(value, list):
         return tuple(value)
     return value
+
+
+@cache
+def sample_value(t: FieldType, v: Any) -> Any:
+    """A sample value as a record holds it for the evaluator: a date, an aware timestamp..."""
+    if v is None:
+        return None
+    if t == "date":
+        return date.fromordinal(int(v))
+    if t == "datetime":
+        return datetime.fromtimestamp(int(v), UTC)
+    return v
 
 
 class Sampler:
