@@ -74,12 +74,11 @@ class Judge:
         compiled = compile_program([alone], treaty, LINT_DAY).rules[0]
         self.where = compiled.where
         self.cases = compiled.cases
-        self.compares: dict[str, Compare] = {}
-        """The comparison each atom of the compiled trees stands for."""
+        compares: dict[str, Compare] = {}  # the comparison each atom stands for
         if rule.subject.where is not None:
-            _bind_atoms(compiled.where, rule.subject.where, self.compares)
+            _bind_atoms(compiled.where, rule.subject.where, compares)
         for case, tree in zip(rule.cases, compiled.cases, strict=True):
-            _bind_atoms(tree, case.when, self.compares)
+            _bind_atoms(tree, case.when, compares)
         self.types: dict[str, FieldType] = {**field_types(self.kind), **VIRTUAL_FIELDS}
         self.types["id"] = "str"
         for name, ar in rule.derive.items():
@@ -88,7 +87,7 @@ class Judge:
         """The date and time fields, whose sample values (ordinals, seconds) are converted."""
         self.decide = {
             name: compare_predicate(c, self.field_type, self.param, self.ctx.comparison)
-            for name, c in self.compares.items()
+            for name, c in compares.items()
         }
         """Each atom, prepared to be decided on many records (``semantics.compare_predicate``)."""
 

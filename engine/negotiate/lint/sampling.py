@@ -5,15 +5,15 @@ as floats, dates as ordinals (``date.toordinal``), timestamps as whole epoch sec
 tuples, None for a field not stated. The ``Sampler`` proposes, for each field two rules read,
 the constants they compare it with and their neighbours (one below, one above), plus a value
 far from all of them, so that every case boundary of either rule is crossed. ``sample_value``
-turns a sample value into the value a record of that field holds for the evaluator, and
-``sample_to_record`` a whole sample into a schema-valid record.
+turns a sample value into the value a record holds for the evaluator (a date, an aware
+timestamp), and ``sample_to_record`` a whole sample into a record as a report writes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from engine.model.records import RECORD_MODELS
@@ -59,7 +59,7 @@ def sample_norm(value: Any, t: FieldType) -> Any:
     return value
 
 
-@cache
+@lru_cache(maxsize=4096)
 def sample_value(t: FieldType, v: Any) -> Any:
     """A sample value as a record holds it for the evaluator: a date, an aware timestamp..."""
     if v is None:
