@@ -924,7 +924,7 @@ def load_reports_fast(data: Path, only: set[str] | None = None) -> list[Any]:
 
 
 def load_treaty(data: Path, only: set[str] | None = None) -> Any:
-    from engine.load import load_yaml_text
+    from engine.ingest import load_yaml_text
     from engine.model.commitment import TreatyState
 
     raw = load_yaml_text((data / "treaty-state.yaml").read_text(encoding="utf-8"))
@@ -941,8 +941,8 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
     from engine.evaluate.party import PartyRun
     from engine.evaluate.timeline import timeline
     from engine.explain.findings import explain
-    from engine.load import bundled_commitments_dir, load_paths
-    from engine.load.gcpause import paused_gc
+    from engine.ingest import bundled_commitments_dir, load_paths
+    from engine.ingest.gcpause import paused_gc
     from engine.rules.compile import compile_program
     from engine.rules.time import end_of_day, epoch_seconds
 
@@ -1006,7 +1006,7 @@ def raw_ceiling(data: Path, repeat: int) -> dict[str, Any]:
 
 
 def oracle_throughput(data: Path, n: int) -> dict[str, float]:
-    from engine.load import bundled_commitments_dir, load_paths
+    from engine.ingest import bundled_commitments_dir, load_paths
     from tests.oracle import oracle_evaluate
 
     codes = set(party_codes(n))
@@ -1068,7 +1068,7 @@ def machine() -> dict[str, Any]:
 
 def profile_check(data: Path, n: int, top: int) -> str:
     """cProfile an in-process `treaty check` (load, validate, evaluate, render) over n parties."""
-    from engine.load import assemble
+    from engine.ingest import assemble
     from engine.render.json import render_json
     from engine.render.pipeline import run_check as engine_run_check
 

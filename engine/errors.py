@@ -64,7 +64,7 @@ ProblemCode = Literal[
     "changed",
     "not-findings",
     "ambiguous-treaty",
-    # signed documents and keys (engine/load/signing.py, keyfile.py, origin.py)
+    # signed documents and keys (engine/ingest/signing.py, keyfile.py, origin.py)
     "envelope-json",
     "envelope-field",
     "envelope-base64",

@@ -78,7 +78,7 @@ class Demo:
 @pytest.fixture(scope="session")
 def demo() -> Demo:
     """The bundled library and the example reports, loaded once for the session."""
-    from engine.load import load_paths
+    from engine.ingest import load_paths
 
     library = load_paths([LIBRARY])
     given = load_paths([EXAMPLES])

@@ -39,7 +39,7 @@ from engine.cli.common import (
 )
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError
-from engine.load import DEFAULT_LIMITS, bundled_commitments_dir, load_paths, validate_paths
+from engine.ingest import DEFAULT_LIMITS, bundled_commitments_dir, load_paths, validate_paths
 
 L = DEFAULT_LIMITS
 

@@ -1,6 +1,6 @@
 """Plumbing shared by the CLI commands: options, errors to exit codes, output.
 
-Input assembly is the library's (``engine.load.assemble``); this module only checks the options,
+Input assembly is the library's (``engine.ingest.assemble``); this module only checks the options,
 compiles what was assembled and turns the engine's errors into exit codes.
 """
 
@@ -18,7 +18,7 @@ import typer
 
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem, UsageError
-from engine.load import DEFAULT_LIMITS, Bundle, Limits, assemble
+from engine.ingest import DEFAULT_LIMITS, Bundle, Limits, assemble
 from engine.model.commitment import TreatyState
 from engine.render.output import write_atomic
 from engine.rules.compile import compile_problems
@@ -153,7 +153,7 @@ def assemble_or_exit(
     stream: bool = False,
     jobs: int = 1,
 ) -> Bundle:
-    """``engine.load.assemble`` the inputs of an evaluation and compile their commitments.
+    """``engine.ingest.assemble`` the inputs of an evaluation and compile their commitments.
 
     ``commitments`` is the ``--commitments`` option. Exits 2 on a usage error, 3 on invalid
     input.

@@ -30,7 +30,7 @@ from engine.cli.common import (
 )
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError
-from engine.load import (
+from engine.ingest import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,

@@ -36,7 +36,7 @@ from engine.cli.common import (
 )
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem
-from engine.load import DEFAULT_LIMITS, EXTENSIONS
+from engine.ingest import DEFAULT_LIMITS, EXTENSIONS
 
 L = DEFAULT_LIMITS
 

@@ -8,7 +8,7 @@ type (``classify``, ``deadline``, ``periodic``; ``scope`` places subjects in tim
 (party, commitment, subject): a status, flags, reason codes with typed values, evidence. No
 English is written here; ``engine.explain`` does that.
 
-May import: ``engine.model``, ``engine.load``, ``engine.rules``, ``engine.errors``.
+May import: ``engine.model``, ``engine.ingest``, ``engine.rules``, ``engine.errors``.
 """
 
 from engine.evaluate.evaluator import Evaluator, ReportItem, evaluate_parties

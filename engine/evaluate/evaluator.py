@@ -26,7 +26,7 @@ from engine.evaluate.party import EvalContext, PartyRun
 from engine.evaluate.periodic import due_dates, periodic_status
 from engine.evaluate.timeline import timeline
 from engine.evaluate.verdict import Judgement, Reason, Verdict, reason, worst
-from engine.load.gcpause import paused_gc
+from engine.ingest.gcpause import paused_gc
 from engine.model.commitment import Commitment, Party, TreatyState
 from engine.model.findings import Evidence
 from engine.model.records import Report

@@ -5,7 +5,7 @@ every value a finding shows; ``findings`` turns each ``Judgement`` of the evalua
 ``Finding`` (clause, summary, values, counterfactual) and offers the evaluate-and-explain calls
 the rest of the engine uses; ``describe`` writes a commitment's rules out for negotiators.
 
-May import: ``engine.model``, ``engine.load``, ``engine.rules``, ``engine.evaluate``,
+May import: ``engine.model``, ``engine.ingest``, ``engine.rules``, ``engine.evaluate``,
 ``engine.errors``.
 """
 

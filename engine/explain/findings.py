@@ -12,11 +12,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 
-from engine import __version__
 from engine.evaluate.evaluator import ReportItem, evaluate_parties
 from engine.evaluate.verdict import Judgement
 from engine.explain.wording import fmt, words
-from engine.load import canonical_hash
+from engine.ingest import canonical_hash
+from engine.model.base import ENGINE_VERSION as __version__
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import Explanation, Finding, FindingsDocument, InputDigest, Summary
 from engine.model.records import Report

@@ -10,7 +10,7 @@ named by id and by the SHA-256 of its exact bytes.
 
 The key id is defined here, once: the first 16 hexadecimal digits (64 bits, lower case) of the
 SHA-256 of the raw 32-byte public key, with no prefix. It is a hint for finding the key, never a
-proof: the signature decides (DSSE, ``engine/load/signing.py``).
+proof: the signature decides (DSSE, ``engine/ingest/signing.py``).
 
 This module imports only the standard library, pydantic and ``engine.model``.
 """

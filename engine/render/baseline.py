@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.errors import InputError, Problem
-from engine.load import DEFAULT_LIMITS, Limits, load_paths, sha256_bytes
+from engine.ingest import DEFAULT_LIMITS, Limits, load_paths, sha256_bytes
 from engine.model.base import Doc
 from engine.model.findings import STATUS_ORDER, Finding, FindingsDocument, InputDigest, Summary
 

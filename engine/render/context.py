@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from engine.load import Bundle
+from engine.ingest import Bundle
 from engine.model.findings import Finding, FindingsDocument, Summary
 from engine.render.baseline import FindingsDelta
 from engine.render.common import id_key

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from engine import __version__
+from engine.model.base import ENGINE_VERSION as __version__
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import Finding, FindingsDocument
 from engine.model.lint import LintReport

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from engine.errors import InputError, Problem
 from engine.explain.findings import findings_document, findings_of_parties, sort_findings
-from engine.load import Bundle, LoadedReport, StreamedReport, kind_conflicts
-from engine.load.workers import run_in_workers
+from engine.ingest import Bundle, LoadedReport, StreamedReport, kind_conflicts
+from engine.ingest.workers import run_in_workers
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import STATUS_ORDER, Finding, FindingsDocument, Summary
 from engine.model.records import Report

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from engine import __version__
+from engine.model.base import ENGINE_VERSION as __version__
 from engine.model.findings import Finding, FindingsDocument
 from engine.model.lint import CHECKS, DOCS_PAGE, LintFinding, LintReport
 from engine.render.common import dump_json

@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from engine import __version__
 from engine.errors import CompileError, InputError, Problem
-from engine.load import (
+from engine.ingest import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,
@@ -31,6 +30,7 @@ from engine.load import (
     load_paths,
     sha256_bytes,
 )
+from engine.model.base import ENGINE_VERSION as __version__
 from engine.model.findings import Finding, FindingsDocument, InputDigest
 from engine.render.pipeline import run_check
 

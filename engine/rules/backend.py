@@ -56,7 +56,7 @@ import durable_rules_engine
 from durable import engine as _engine
 
 from engine.errors import EngineFault
-from engine.load.gcpause import paused_gc
+from engine.ingest.gcpause import paused_gc
 
 MAX_PROPERTIES = 250
 SID = "0"

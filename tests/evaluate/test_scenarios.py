@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from engine.explain.findings import evaluate_models
-from engine.load import bundled_commitments_dir, load_paths, load_yaml_text
+from engine.ingest import bundled_commitments_dir, load_paths, load_yaml_text
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import Finding
 from engine.model.records import Report

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from engine.load import DEFAULT_LIMITS, iter_input_files
-from engine.load.yaml import yaml_documents
+from engine.ingest import DEFAULT_LIMITS, iter_input_files
+from engine.ingest.yaml import yaml_documents
 from engine.model.schema import DOCUMENT_TYPES, render
 
 ROOT = Path(__file__).resolve().parents[2]

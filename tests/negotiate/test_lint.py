@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.load import bundled_commitments_dir
+from engine.ingest import bundled_commitments_dir
 from engine.negotiate.lint import (
     CHECKS,
     LintInput,

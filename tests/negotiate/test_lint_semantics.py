@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from engine.load import bundled_commitments_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.explain import evaluate_models
+from engine.ingest import bundled_commitments_dir
 from engine.model.commitment import Commitment, Party, TreatyState
 from engine.model.records import RECORD_MODELS, Report
 from engine.model.rules import ClassifyRule

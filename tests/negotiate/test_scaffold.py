@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.load import load_paths, load_yaml_text
+from engine.ingest import load_paths, load_yaml_text
 from engine.model.commitment import Commitment
 from engine.negotiate.lint import lint_paths
 from engine.negotiate.scaffold import CATEGORIES, scaffold_commitment, todo_lines

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from engine.cli import app
 from engine.explain.findings import evaluate_reports
-from engine.load import bundled_commitments_dir, load_paths
+from engine.ingest import bundled_commitments_dir, load_paths
 from engine.model.commitment import Commitment
 from engine.negotiate.whatif import (
     WhatIf,

@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from engine.cli import app  # noqa: E402
-from engine.load import bundled_commitments_dir  # noqa: E402
+from engine.ingest import bundled_commitments_dir  # noqa: E402
 from engine.model.findings import Evidence, Explanation, Finding, FindingsDocument, Summary  # noqa: E402
 from engine.render import junit  # noqa: E402
 from engine.render.baseline import FindingsDelta  # noqa: E402

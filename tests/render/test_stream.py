@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from engine.errors import InputError
-from engine.load import StreamedReport, load_paths
+from engine.ingest import StreamedReport, load_paths
 from engine.render.json import render_json
 from engine.render.pipeline import run_check
 
@@ -50,7 +50,7 @@ def _as_jsonl(tmp: Path) -> Path:
 
 
 def _bundle(paths: list[Path], stream: bool) -> Any:
-    from engine.load import assemble
+    from engine.ingest import assemble
 
     return assemble(paths, stream=stream)
 
@@ -193,7 +193,7 @@ def test_spooled_output_is_byte_identical_to_the_whole_document(
 ) -> None:
     """`treaty check` renders party by party into a spool; the bytes must be those of the
     findings document rendered whole, in JSON and in text."""
-    from engine.load import assemble
+    from engine.ingest import assemble
     from engine.render.pipeline import spool_check
     from engine.render.registry import stream_of
     from engine.render.text import render_text

@@ -14,7 +14,7 @@ documents only: nothing is evaluated against reports. The package is split by co
 - ``checks_document``, ``checks_text``, ``checks_rules``: the checks, one function each;
 - ``checks``: ``lint`` and ``lint_paths``, which run them.
 
-It may import ``engine.errors``, ``engine.model``, ``engine.load`` and ``engine.rules``; it is
+It may import ``engine.errors``, ``engine.model``, ``engine.ingest`` and ``engine.rules``; it is
 imported by the CLI. Rendering lives in ``engine.render`` (the format registry).
 """
 

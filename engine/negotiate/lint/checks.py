@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from engine.load import DEFAULT_LIMITS, Limits
+from engine.ingest import DEFAULT_LIMITS, Limits
 from engine.model.commitment import Commitment
 from engine.negotiate.lint import checks_document, checks_rules, checks_text
 from engine.negotiate.lint.catalogue import LintFinding

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import InputError, Problem
-from engine.load import (
+from engine.ingest import (
     DEFAULT_LIMITS,
     Limits,
     RawDocument,

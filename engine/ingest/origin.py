@@ -14,9 +14,9 @@ its own subject.
 
 Either way, ``evidence_level`` may not rank above the report's source (``EVIDENCE_RANK``), unless
 an attestation signed by the Secretariat raises it. These are pure functions: verifying the
-signatures is ``engine.load.signing``'s work.
+signatures is ``engine.ingest.signing``'s work.
 
-This module imports ``engine.model``, ``engine.errors`` and ``engine.load.signing``.
+This module imports ``engine.model``, ``engine.errors`` and ``engine.ingest.signing``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from engine.errors import Problem, ProblemCode
-from engine.load.signing import describe_signer
+from engine.ingest.signing import describe_signer
 from engine.model.keys import Attestation, KeyEntry
 from engine.model.records import EVIDENCE_RANK, EvidenceLevel
 

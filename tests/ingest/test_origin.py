@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from engine.errors import Problem
-from engine.load.keyfile import SigningKey, registry_entry
-from engine.load.origin import check_attestation, check_origin, raised_level
-from engine.load.signing import REPORT_YAML, parse_envelope, sign_payload, verify_envelope
+from engine.ingest.keyfile import SigningKey, registry_entry
+from engine.ingest.origin import check_attestation, check_origin, raised_level
+from engine.ingest.signing import REPORT_YAML, parse_envelope, sign_payload, verify_envelope
 from engine.model.keys import Attestation, KeyEntry, KeyRegistry, key_id_for
 
 FILE = "reports/claim.yaml"

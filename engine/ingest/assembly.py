@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import InputError, Problem, UsageError
-from engine.load.bundle import Bundle, cross_check
-from engine.load.files import bundled_commitments_dir
-from engine.load.limits import DEFAULT_LIMITS, Limits
-from engine.load.paths import load_paths
+from engine.ingest.bundle import Bundle, cross_check
+from engine.ingest.files import bundled_commitments_dir
+from engine.ingest.limits import DEFAULT_LIMITS, Limits
+from engine.ingest.paths import load_paths
 from engine.model.commitment import Commitment, TreatyState
 
 

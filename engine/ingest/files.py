@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError, Problem, ProblemCode
-from engine.load.json import json_line_map, jsonl_lines, parse_json
-from engine.load.limits import Limits, limit_exceeded
-from engine.load.yaml import yaml_documents
+from engine.ingest.json import json_line_map, jsonl_lines, parse_json
+from engine.ingest.limits import Limits, limit_exceeded
+from engine.ingest.yaml import yaml_documents
 
 EXTENSIONS = (".yaml", ".yml", ".json", ".jsonl")
 """The files read in a folder given as input."""

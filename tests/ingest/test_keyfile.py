@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from engine.errors import InputError, UsageError
-from engine.load.keyfile import (
+from engine.ingest.keyfile import (
     SigningKey,
     load_signing_key,
     registry_entry,

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.errors import InputError, Problem
-from engine.load.files import RawDocument, canonical_hash
+from engine.ingest.files import RawDocument, canonical_hash
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import FindingsDocument, InputDigest
 from engine.model.records import Report

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import InputError, LimitExceeded, UsageError
-from engine.load import (
+from engine.ingest import (
     Limits,
     assemble,
     assemble_whatif,

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from engine.errors import InputError, Problem, ProblemCode
-from engine.load.limits import (
+from engine.ingest.limits import (
     DEFAULT_LIMITS,
     Limits,
     encodable,

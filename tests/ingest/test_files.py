@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import InputError
-from engine.load import DEFAULT_LIMITS, load_paths, read_documents
+from engine.ingest import DEFAULT_LIMITS, load_paths, read_documents
 
 
 def test_a_file_that_cannot_be_read_is_an_input_problem(

@@ -31,13 +31,13 @@ or ``jsonl`` (JSON Lines, one document per line); e.g.
 ``application/vnd.treaty-engine.report+yaml``. The type says both how to parse the bytes and
 which documents they must be; it is signed with them (PAE), so it cannot be swapped.
 
-**Keys** are Ed25519 (through ``cryptography``); ``engine.load.keyfile`` creates, stores and loads
+**Keys** are Ed25519 (through ``cryptography``); ``engine.ingest.keyfile`` creates, stores and loads
 them. The key id (``engine.model.keys.key_id_for``) is the first 16 hex digits of the SHA-256 of
 the raw 32-byte public key, and names the key in the envelope's ``keyid``.
 
-What a signer may claim is ``engine.load.origin``'s question.
+What a signer may claim is ``engine.ingest.origin``'s question.
 
-This module imports ``engine.model``, ``engine.errors`` and ``engine.load.keyfile`` (plus
+This module imports ``engine.model``, ``engine.errors`` and ``engine.ingest.keyfile`` (plus
 ``cryptography`` and PyYAML).
 """
 
@@ -57,7 +57,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from engine.errors import InputError, LimitExceeded, Problem, ProblemCode, UsageError
-from engine.load.keyfile import SigningKey
+from engine.ingest.keyfile import SigningKey
 from engine.model.keys import KeyEntry, KeyRegistry
 
 MEDIA_TYPE_PREFIX = "application/vnd.treaty-engine."

@@ -20,15 +20,15 @@ The modules, in the order a file goes through them:
 This layer imports only ``engine.model`` and ``engine.errors``.
 """
 
-from engine.load.assembly import WhatIfInputs, assemble, assemble_whatif, validate_paths
-from engine.load.bundle import (
+from engine.ingest.assembly import WhatIfInputs, assemble, assemble_whatif, validate_paths
+from engine.ingest.bundle import (
     Bundle,
     LoadedReport,
     StreamedReport,
     cross_check,
     kind_conflicts,
 )
-from engine.load.files import (
+from engine.ingest.files import (
     EXTENSIONS,
     RawDocument,
     bundled_commitments_dir,
@@ -37,10 +37,10 @@ from engine.load.files import (
     read_documents,
     sha256_bytes,
 )
-from engine.load.limits import DEFAULT_LIMITS, Limits
-from engine.load.paths import load_paths
-from engine.load.validate import published_schema, validate_document
-from engine.load.yaml import load_yaml_text
+from engine.ingest.limits import DEFAULT_LIMITS, Limits
+from engine.ingest.paths import load_paths
+from engine.ingest.validate import published_schema, validate_document
+from engine.ingest.yaml import load_yaml_text
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import InputError, LimitExceeded, UsageError
-from engine.load.keyfile import SigningKey, registry_entry
-from engine.load.signing import (
+from engine.ingest.keyfile import SigningKey, registry_entry
+from engine.ingest.signing import (
     REPORT_JSON,
     REPORT_JSONL,
     REPORT_YAML,

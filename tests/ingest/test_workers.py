@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from engine.load import workers
+from engine.ingest import workers
 
 
 def _square(x: int) -> int:

@@ -46,7 +46,7 @@ from hypothesis import strategies as st
 
 from engine.errors import InputError, Problem
 from engine.explain.findings import evaluate_models
-from engine.load import (
+from engine.ingest import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,
@@ -623,7 +623,7 @@ def test_load_yaml_text(text: str) -> None:
 @given(data=st.data())
 def test_validate_document_on_mutated_data(data: st.DataObject) -> None:
     """validate_document on in-memory data (no file): a model or a clean InputError."""
-    from engine.load import RawDocument
+    from engine.ingest import RawDocument
 
     _name, doc = CORPUS[data.draw(st.integers(0, len(CORPUS) - 1))]
     for _ in range(data.draw(st.integers(1, 3))):
@@ -1023,7 +1023,7 @@ def test_no_finding_for_a_commitment_without_rules_even_for_an_unbound_party() -
 def test_fast_schema_check_is_never_laxer(data: st.DataObject) -> None:
     """The jsonschema-rs yes/no check skips the detailed jsonschema pass only when it says valid,
     so it must never accept what jsonschema rejects (mutations of the corpus, many invalid)."""
-    from engine.load.validate import fast_validator, iter_schema_errors
+    from engine.ingest.validate import fast_validator, iter_schema_errors
 
     _name, doc = CORPUS[data.draw(st.integers(0, len(CORPUS) - 1))]
     for _ in range(data.draw(st.integers(0, 3))):
@@ -1056,7 +1056,7 @@ def test_the_quick_limit_check_is_never_laxer(
 ) -> None:
     """``plainly_within_limits`` lets the loader skip the walk over a parsed JSON value; it may
     say so only when the walk would find nothing wrong."""
-    from engine.load.json import check_json_value, plainly_within_limits
+    from engine.ingest.json import check_json_value, plainly_within_limits
 
     def refuse(name: str) -> Any:
         raise ValueError(name)
@@ -1077,7 +1077,7 @@ def test_the_quick_limit_check_is_never_laxer(
 
 def test_the_quick_limit_check_passes_a_plain_report() -> None:
     """It must pass ordinary documents, or it saves nothing."""
-    from engine.load.json import plainly_within_limits
+    from engine.ingest.json import plainly_within_limits
 
     line = json.dumps(CORPUS[0][1])
     assert plainly_within_limits(line, DEFAULT_LIMITS)
@@ -1099,7 +1099,7 @@ def test_the_quick_limit_check_passes_a_plain_report() -> None:
 )
 def test_the_quick_limit_check_sends_each_limit_to_the_walk(text: str, limits: Limits) -> None:
     """At each limit's boundary the quick check declines, and the walk finds the problem."""
-    from engine.load.json import check_json_value, plainly_within_limits
+    from engine.ingest.json import check_json_value, plainly_within_limits
 
     assert not plainly_within_limits(text, limits)
     with pytest.raises(InputError):

@@ -21,8 +21,8 @@ import jsonschema_rs
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError, Problem
-from engine.load.files import RawDocument, package_dir
-from engine.load.limits import escape_pointer
+from engine.ingest.files import RawDocument, package_dir
+from engine.ingest.limits import escape_pointer
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import FindingsDocument
 from engine.model.records import RECORD_MODELS, Report

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from engine.load.gcpause import paused_gc
+from engine.ingest.gcpause import paused_gc
 
 
 def test_pause_disables_and_restores() -> None:

@@ -1,6 +1,6 @@
 """Every safety limit on untrusted input, and YAML safety.
 
-For each limit of ``engine.load.Limits`` (file size, nesting depth in YAML and JSON, values after
+For each limit of ``engine.ingest.Limits`` (file size, nesting depth in YAML and JSON, values after
 YAML alias expansion and in a big JSON document, string length in YAML and JSON, records per
 report) there is a pair of tests through the real command line:
 
@@ -13,7 +13,7 @@ are fast. The limits chosen stay above what the bundled commitment library needs
 at most 331 values, longest string 742 characters, largest file 12 KB), because ``validate`` and
 ``check`` load that library with the same limits (see ``test_lowered_limits_apply_only_to_given_
 files``). YAML safety (tags, merge keys, recursive aliases, the Norway problem, YAML 1.2 numbers)
-is tested on ``engine.load.load_yaml_text`` directly, and once through the CLI.
+is tested on ``engine.ingest.load_yaml_text`` directly, and once through the CLI.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from engine.errors import InputError, LimitExceeded
-from engine.load import (
+from engine.ingest import (
     DEFAULT_LIMITS,
     Limits,
     bundled_commitments_dir,

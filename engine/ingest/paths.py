@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import InputError, LimitExceeded, Problem
-from engine.load.bundle import Bundle, StreamedReport
-from engine.load.files import iter_documents, iter_input_files, sha256_bytes
-from engine.load.limits import DEFAULT_LIMITS, Limits, limit_exceeded
-from engine.load.validate import validate_document
-from engine.load.workers import run_in_workers
+from engine.ingest.bundle import Bundle, StreamedReport
+from engine.ingest.files import iter_documents, iter_input_files, sha256_bytes
+from engine.ingest.limits import DEFAULT_LIMITS, Limits, limit_exceeded
+from engine.ingest.validate import validate_document
+from engine.ingest.workers import run_in_workers
 from engine.model.findings import InputDigest
 from engine.model.records import Report
 

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from engine.errors import InputError, Problem
-from engine.load.limits import (
+from engine.ingest.limits import (
     Limits,
     encodable,
     escape_pointer,
@@ -28,7 +28,7 @@ from engine.load.limits import (
     too_long,
     unpaired_surrogate,
 )
-from engine.load.yaml import SafeYamlLoader
+from engine.ingest.yaml import SafeYamlLoader
 
 
 def parse_json(text: str, file: str, limits: Limits, line: int | None) -> Any:
