@@ -37,7 +37,7 @@ a join on a field the left fact lacks is error 311  a field a fact may lack is j
                                                     itself as absent
 joins test equality only (no list membership)      ``contains``: the evaluator also asserts one
                                                     element fact per list item, joined by
-                                                    equality (compiler ``_Compiler.contains``)
+                                                    equality (``engine.rules.joins.contains``)
 =================================================  =============================================
 """
 
@@ -104,9 +104,12 @@ _DUMPS = json.JSONEncoder(
 
 
 def encode_fact(fact: Mapping[str, Any]) -> str:
-    """``encode(fact)``, by the C encoder when every value is a string, a boolean, a list of
-    strings or a float that ``repr`` writes without an exponent (``encode`` adds the ``.`` an
-    exponent lacks); anything else takes ``encode``. The two give the same text."""
+    """``encode(fact)``, by the C encoder when it gives the same text.
+
+    That is when every value is a string, a boolean, a list of strings or a float that ``repr``
+    writes without an exponent (``encode`` adds the ``.`` an exponent lacks); anything else
+    takes ``encode``.
+    """
     for k, v in fact.items():
         t = type(v)
         if type(k) is not str:
@@ -169,9 +172,12 @@ class _Host(_engine.Host):  # type: ignore[misc]
         return None
 
     def get_action(self, action_name: str) -> Callable[[Any], None]:
-        """The action durable_rules binds to a rule's ``run`` name. ``DurableMatcher._drain``
-        records every firing itself and never lets durable_rules run an action; if it ever did,
-        that firing would bypass the record, so the match fails instead of losing it."""
+        """The action durable_rules binds to a rule's ``run`` name: one that fails the match.
+
+        ``DurableMatcher._drain`` records every firing itself and never lets durable_rules run
+        an action; if it ever did, that firing would bypass the record, so the match fails
+        instead of losing it.
+        """
 
         def never(_c: Any) -> None:
             self.errors.append(f"{action_name}: durable_rules ran an action itself")
@@ -197,13 +203,18 @@ def _host() -> _Host:
 
 
 class DurableMatcher:
-    """Matches facts against a compiled ruleset definition in durable_rules.
-
-    Args:
-        definition: ``{rule_name: {"all": [...], "run": rule_name}}`` as emitted by the compiler.
-    """
+    """Matches facts against a compiled ruleset definition in durable_rules."""
 
     def __init__(self, definition: Mapping[str, Any]) -> None:
+        """Register the ruleset (once per process: it is named by its definition's digest).
+
+        Args:
+            definition: ``{rule_name: {"all": [...], "run": rule_name}}`` as emitted by the
+                compiler.
+
+        Raises:
+            EngineFault: durable_rules refused the definition.
+        """
         digest = hashlib.sha256(encode(definition).encode()).hexdigest()[:24]
         self.name = f"treaty_{digest}"
         with _LOCK:

@@ -67,17 +67,16 @@ def day_number(d: date) -> int:
     return (d - EPOCH).days
 
 
-def from_day_number(n: int) -> date:
-    return EPOCH + timedelta(days=n)
-
-
 def epoch_seconds(ts: datetime) -> int:
-    """Whole seconds since the epoch, UTC (an aware timestamp names one instant, so no
-    conversion is needed first)."""
+    """Whole seconds since the epoch, UTC.
+
+    An aware timestamp names one instant, so no conversion is needed first.
+    """
     return int(ts.timestamp())
 
 
 def utc_date(ts: datetime) -> date:
+    """The UTC day of an aware timestamp."""
     return to_utc(ts).date()
 
 
@@ -95,6 +94,7 @@ def fmt_ts(ts: datetime) -> str:
 
 
 def fmt_duration_hours(seconds: int) -> str:
+    """A signed number of seconds as hours and minutes, e.g. ``-49h30``."""
     hours, rem = divmod(abs(seconds), 3600)
     minutes = rem // 60
     sign = "-" if seconds < 0 else ""
