@@ -15,7 +15,7 @@ and turns them into something a rules engine can run:
   ``compile_problems``;
 - ``backend``: the durable_rules adapter (``DurableMatcher``).
 
-Imports: this layer may import ``engine.model``, ``engine.load`` and ``engine.errors``, never
+Imports: this layer may import ``engine.model``, ``engine.ingest`` and ``engine.errors``, never
 the layers above it (evaluate, explain, render, negotiate, cli). Only ``backend`` talks to
 durable_rules; import it as ``engine.rules.backend`` (it is not loaded by ``import
 engine.rules``, so compiling, lint and what-if need no rules engine loaded).

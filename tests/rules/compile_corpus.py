@@ -34,15 +34,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import CompileError
+from engine.ingest import load_yaml_text
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.records import RECORD_MODELS
 from engine.model.rules import CompareOp
 from engine.rules.compile import Program, compile_program
-
-try:  # the load layer's public name since its split (issue 11)
-    from engine.load import load_yaml_text  # type: ignore[attr-defined, unused-ignore]
-except ImportError:  # before it: this branch's base
-    from engine.load.loader import load_yaml_text  # type: ignore[no-redef, import-not-found, unused-ignore]
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "commitments"
