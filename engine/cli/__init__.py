@@ -49,7 +49,8 @@ for _optional in ("reports", "negotiate"):
 def _click_modules() -> list[Any]:
     """The click modules whose exceptions typer may raise: recent typer releases vendor their
     own copy (``typer._click``); older ones use click. Both may be installed at once (another
-    package may bring click), so the CLI recognises the exceptions of either."""
+    package may bring click), so the CLI recognises the exceptions of either.
+    """
     mods: list[Any] = []
     try:
         from typer import _click  # type: ignore[attr-defined,unused-ignore]

@@ -30,6 +30,14 @@ PathsArg = Annotated[
         show_default=False,
     ),
 ]
+FailOnOpt = Annotated[
+    str,
+    typer.Option("--fail-on", help="breach (default) or gap: which status makes the exit code 1."),
+]
+JobsOpt = Annotated[
+    int,
+    typer.Option("--jobs", "-j", min=1, help="Evaluate parties in N processes (same output)."),
+]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today, UTC).")
 ]

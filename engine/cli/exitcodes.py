@@ -6,6 +6,8 @@ import enum
 
 
 class ExitCode(enum.IntEnum):
+    """The exit codes of ``treaty`` (README, "Exit codes")."""
+
     OK = 0
     """No breach (and no gap with ``--fail-on gap``); valid input; lint without errors."""
     FINDINGS = 1

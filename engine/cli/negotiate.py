@@ -34,10 +34,13 @@ from engine.ingest import (
     DEFAULT_LIMITS,
     Bundle,
     Limits,
+    WhatIfInputs,
     assemble_whatif,
     bundled_commitments_dir,
     load_paths,
 )
+from engine.negotiate import whatif as W
+from engine.negotiate import whatif_render as WR
 from engine.rules.compile import compile_problems
 
 L = DEFAULT_LIMITS
@@ -181,20 +184,12 @@ def whatif(
     With --set instead of --draft, show how the counts per status change with each value of a
     parameter. Exit codes: 0 done, 2 usage error, 3 invalid input.
     """
-    from engine.negotiate import whatif as W
-    from engine.negotiate import whatif_render as WR
-
     validate_choice([fmt], ("text", "json"), "--format")
     if draft is None and not set_:
         fail_usage("give --draft NEW (a folder or file of commitments) or --set CID.PARAM=V1,V2")
     if draft is not None and set_:
         fail_usage("use --draft or --set, not both (sweep a parameter of the base with --set)")
-    settings = []
-    for s in set_ or []:
-        try:
-            settings.append(W.parse_setting(s))
-        except ValueError as exc:
-            fail_usage(str(exc))
+    settings = _settings(set_ or [])
     day = parse_as_of(as_of)
     check_paths_exist(paths)
     for option, path in (("--base", base), ("--draft", draft)):
@@ -204,42 +199,67 @@ def whatif(
     with exit_on_error():
         inputs = assemble_whatif(paths, base_dir=base, draft_dir=draft, limits=limits)
         require_compiled(inputs.treaty, inputs.base, inputs.draft)
-    base_b, draft_b, treaty = inputs.base, inputs.draft, inputs.treaty
     items = [(lr.report, lr.record_hashes, lr.path) for lr in inputs.reports.reports]
-    engine = W.WhatIf(treaty, items, day, parties=party or [])
+    engine = W.WhatIf(inputs.treaty, items, day, parties=party or [])
     if settings:
+        text = _sweep(engine, inputs, settings, fmt)
+    else:
+        assert draft is not None
+        text, summary = _draft(
+            engine, inputs, str(base or bundled_commitments_dir()), str(draft), fmt
+        )
+        if output is not None:
+            sys.stderr.write(summary + f" -> {output}\n")
+    write_output(text, output)
+    raise typer.Exit(ExitCode.OK)
+
+
+def _settings(texts: list[str]) -> list[W.Setting]:
+    """The ``--set`` sweeps, parsed (a bad one is a usage error)."""
+    settings = []
+    for s in texts:
         try:
-            W.sweep_variants(base_b.commitments, settings)
+            settings.append(W.parse_setting(s))
         except ValueError as exc:
             fail_usage(str(exc))
-        variants_problems = []
-        for _, variant in W.sweep_variants(base_b.commitments, settings):
-            changed = {s.commitment: variant[s.commitment] for s in settings}
-            variants_problems += compile_problems(changed, base_b.commitment_paths, treaty)
-        if variants_problems:
-            fail_input(variants_problems)
-        sweep = W.run_sweep(engine, base_b.commitments, settings)
-        text = WR.render_sweep_json(sweep) if fmt == "json" else WR.render_sweep_text(sweep)
-        write_output(text, output)
-        raise typer.Exit(ExitCode.OK)
-    assert draft_b is not None and draft is not None
+    return settings
+
+
+def _sweep(engine: W.WhatIf, inputs: WhatIfInputs, settings: list[W.Setting], fmt: str) -> str:
+    """Evaluate every variant of the sweep (each must compile) and render the table."""
+    base_b, treaty = inputs.base, inputs.treaty
+    try:
+        variants = W.sweep_variants(base_b.commitments, settings)
+    except ValueError as exc:
+        fail_usage(str(exc))
+    problems = []
+    for _, variant in variants:
+        changed = {s.commitment: variant[s.commitment] for s in settings}
+        problems += compile_problems(changed, base_b.commitment_paths, treaty)
+    if problems:
+        fail_input(problems)
+    sweep = W.run_sweep(engine, base_b.commitments, settings)
+    return WR.render_sweep_json(sweep) if fmt == "json" else WR.render_sweep_text(sweep)
+
+
+def _draft(
+    engine: W.WhatIf, inputs: WhatIfInputs, base_label: str, draft_label: str, fmt: str
+) -> tuple[str, str]:
+    """Evaluate the base and the draft and render the changes; (text, summary line)."""
+    base_b, draft_b = inputs.base, inputs.draft
+    assert draft_b is not None
     result = W.run_whatif(
         engine,
         base_b.commitments,
         draft_b.commitments,
-        base_label=str(base or bundled_commitments_dir()),
-        draft_label=str(draft),
+        base_label=base_label,
+        draft_label=draft_label,
     )
     if fmt == "json":
-        text = WR.render_json(result)
-    else:
-        titles = {cid: c.title for cid, c in {**base_b.commitments, **draft_b.commitments}.items()}
-        names = {p.code: p.name for p in treaty.parties}
-        text = WR.render_text(result, titles, names)
-    write_output(text, output)
-    if output is not None:
-        sys.stderr.write(WR.summary_line(result) + f" -> {output}\n")
-    raise typer.Exit(ExitCode.OK)
+        return WR.render_json(result), WR.summary_line(result)
+    titles = {cid: c.title for cid, c in {**base_b.commitments, **draft_b.commitments}.items()}
+    names = {p.code: p.name for p in inputs.treaty.parties}
+    return WR.render_text(result, titles, names), WR.summary_line(result)
 
 
 # ------------------------------------------------------------------------------------------
@@ -328,7 +348,8 @@ def new_commitment(
     ] = False,
 ) -> None:
     """Write a commitment scaffold with every section and a comment in each. Its TODO markers
-    are what 'treaty lint' reports (TE900) until they are filled in."""
+    are what 'treaty lint' reports (TE900) until they are filled in.
+    """
     from engine.negotiate.scaffold import CATEGORIES, scaffold_commitment
     from engine.render.output import write_atomic
 

@@ -17,6 +17,8 @@ from engine.cli.common import (
     STATUSES,
     CommitmentOpt,
     CommitmentsOpt,
+    FailOnOpt,
+    JobsOpt,
     MaxDepthOpt,
     MaxFileOpt,
     MaxNodesOpt,
@@ -36,7 +38,13 @@ from engine.cli.common import (
 )
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem
-from engine.ingest import DEFAULT_LIMITS, EXTENSIONS
+from engine.ingest import DEFAULT_LIMITS, EXTENSIONS, Bundle, Limits
+from engine.model.findings import FindingsDocument
+from engine.render.baseline import FindingsDelta, compute_delta, load_findings
+from engine.render.context import ReportContext, build_context, failing_count
+from engine.render.pipeline import run_check
+from engine.render.registry import render_report
+from engine.render.text import summary_line
 
 L = DEFAULT_LIMITS
 
@@ -57,6 +65,7 @@ class Progress:
     WIDTH = 30
 
     def __init__(self, label: str, steps: int) -> None:
+        """A progress bar of ``steps`` steps on stderr, shown only on a terminal."""
         self.label = label
         self.steps = max(steps, 1)
         self.enabled = sys.stderr.isatty()
@@ -80,6 +89,7 @@ class Progress:
         return callback
 
     def close(self) -> None:
+        """End the bar's line."""
         if self.drawn:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
@@ -121,16 +131,8 @@ def report(
             "changed findings (keyed by party|commitment|subject).",
         ),
     ] = None,
-    fail_on: Annotated[
-        str,
-        typer.Option(
-            "--fail-on", help="breach (default) or gap: which status makes the exit code 1."
-        ),
-    ] = "breach",
-    jobs: Annotated[
-        int,
-        typer.Option("--jobs", "-j", min=1, help="Evaluate parties in N processes (same output)."),
-    ] = 1,
+    fail_on: FailOnOpt = "breach",
+    jobs: JobsOpt = 1,
     max_file_mb: MaxFileOpt = DEFAULT_MAX_FILE_MB,
     max_depth: MaxDepthOpt = L.max_depth,
     max_nodes: MaxNodesOpt = L.max_nodes,
@@ -145,69 +147,81 @@ def report(
     one breach (or gap with --fail-on gap; with --baseline only new and changed findings count),
     2 usage error, 3 invalid input, 4 rules-engine fault.
     """
-    from engine.render.baseline import compute_delta, load_findings
-    from engine.render.context import build_context, failing_count
-    from engine.render.pipeline import run_check
-    from engine.render.registry import render_report
-    from engine.render.text import summary_line
-
     pairs = plan(list(fmt or []), list(output or []))
     validate_choice([fail_on], ("breach", "gap"), "--fail-on")
     statuses = validate_choice(status, STATUSES, "--status")
     days: list[date] = sorted({parse_as_of(v) for v in as_of} if as_of else {parse_as_of(None)})
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
-    base = None
-    if baseline is not None:
-        if not baseline.is_file():
-            fail_usage(f"--baseline {baseline}: no such file")
-        try:
-            base = load_findings(baseline, limits)
-        except InputError as exc:
-            fail_input(exc.problems)
+    base = _baseline(baseline, limits)
     # JSONL reports stay on disk and are read back one party at a time (as for 'check'); the
     # findings of every date are held, since the reports are rendered from all of them.
     bundle = assemble_or_exit(paths, commitments, limits, stream=True, jobs=jobs)
     validate_filters(bundle, party, commitment)
-    progress = Progress("treaty report", len(days))
-    docs = []
+    docs = _evaluate_days(bundle, days, party or [], commitment or [], statuses, jobs)
+    delta = compute_delta(base[0], docs[-1], path=base[1], sha256=base[2]) if base else None
+    ctx = build_context(bundle, docs, delta)
+    _warn_outputs_inside_inputs([out for _, out in pairs if out is not None], paths)
+    _write_reports(pairs, ctx, delta)
+    raise typer.Exit(ExitCode.FINDINGS if failing_count(ctx, fail_on) else ExitCode.OK)
+
+
+def _baseline(baseline: Path | None, limits: Limits) -> tuple[FindingsDocument, str, str] | None:
+    """The baseline findings (document, path, sha256), or None without ``--baseline``."""
+    if baseline is None:
+        return None
+    if not baseline.is_file():
+        fail_usage(f"--baseline {baseline}: no such file")
     try:
-        for i, day in enumerate(days):
-            docs.append(
-                run_check(
-                    bundle,
-                    day,
-                    parties=party or [],
-                    commitments=commitment or [],
-                    statuses=statuses,
-                    jobs=jobs,
-                    progress=progress.step(i, f"as of {day.isoformat()}"),
-                )
+        return load_findings(baseline, limits)
+    except InputError as exc:
+        fail_input(exc.problems)
+
+
+def _evaluate_days(
+    bundle: Bundle,
+    days: list[date],
+    parties: list[str],
+    commitments: list[str],
+    statuses: list[str],
+    jobs: int,
+) -> list[FindingsDocument]:
+    """One findings document per as-of date, with a progress bar on a terminal."""
+    progress = Progress("treaty report", len(days))
+    try:
+        return [
+            run_check(
+                bundle,
+                day,
+                parties=parties,
+                commitments=commitments,
+                statuses=statuses,
+                jobs=jobs,
+                progress=progress.step(i, f"as of {day.isoformat()}"),
             )
+            for i, day in enumerate(days)
+        ]
     except InputError as exc:  # a streamed report found wrong when read back
         progress.close()
         fail_input(exc.problems)
     finally:
         progress.close()
-    latest = docs[-1]
-    delta = None
-    if base is not None:
-        bdoc, bpath, bsha = base
-        delta = compute_delta(bdoc, latest, path=bpath, sha256=bsha)
-    ctx = build_context(bundle, docs, delta)
-    _warn_outputs_inside_inputs([out for _, out in pairs if out is not None], paths)
+
+
+def _write_reports(
+    pairs: list[tuple[str, Path | None]], ctx: ReportContext, delta: FindingsDelta | None
+) -> None:
+    """Render each format to its output (or stdout); say on stderr what was written."""
     written = []
     for f, out in pairs:
-        text = render_report(f, ctx)
-        write_output(text, out)
+        write_output(render_report(f, ctx), out)
         if out is not None:
             written.append(str(out))
     if written:
-        line = summary_line(latest)
+        line = summary_line(ctx.doc)
         if delta is not None:
             s = delta.summary
             line += f"; since the baseline: {s.new} new, {s.changed} changed, {s.resolved} resolved"
         sys.stderr.write(f"{line} -> {', '.join(written)}\n")
-    raise typer.Exit(ExitCode.FINDINGS if failing_count(ctx, fail_on) else ExitCode.OK)
 
 
 @app.command()

@@ -49,6 +49,7 @@ class Evaluator:
         *,
         only_commitments: Sequence[str] | None = None,
     ) -> None:
+        """Compile the commitments in force (or ``only_commitments``) for ``as_of``."""
         self.treaty = treaty
         self.as_of = as_of
         ids = [cid for cid in treaty.commitments if cid in commitments]
@@ -167,7 +168,8 @@ class Evaluator:
         items: list[tuple[CompiledRule, Verdict]],
     ) -> Judgement:
         """One judgement from the verdicts of a commitment's rules on one subject: the worst
-        status wins, with the flags, reasons and values of the verdicts of that status."""
+        status wins, with the flags, reasons and values of the verdicts of that status.
+        """
         status = worst(v.status for _, v in items)
         main = [(cr, v) for cr, v in items if v.status == status]
         flags = set().union(*(v.flags for _, v in main))
@@ -237,7 +239,8 @@ def _settled(r: MergedRecord, settling: Sequence[str]) -> Reason:
 
 def _no_sanction(c: Commitment, events: list[date | None]) -> bool:
     """A breach carries ``no_sanction_available`` when the commitment has no sanction, or its
-    event precedes ``sanction_from`` (the earliest event among the readings)."""
+    event precedes ``sanction_from`` (the earliest event among the readings).
+    """
     e = c.enforcement
     dated = [d for d in events if d is not None]
     event = min(dated) if dated else None
@@ -258,7 +261,8 @@ def evaluate_parties(
     """Evaluate party by party, in code order, asking ``reports_of(code)`` for each party's
     reports just before its turn and yielding ``(code, judgements)``: nothing of one party is
     kept once the next begins (the rules engine's facts are retracted after each party), so
-    memory follows the largest party."""
+    memory follows the largest party.
+    """
     ev = Evaluator(treaty, commitments, as_of, only_commitments=only_commitments)
     wanted = set(parties) if parties else None
     for p in sorted(treaty.parties, key=lambda p: p.code):

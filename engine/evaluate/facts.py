@@ -114,7 +114,8 @@ def _join_copies(run: PartyRun, kind: str, fid: str, fact: dict[str, Any], n: in
 
 def _elements(run: PartyRun, kind: str, fid: str, fact: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One element fact per item of each list a ``contains`` join looks into: the item, the
-    listing fact and the join fields it compares."""
+    listing fact and the join fields it compares.
+    """
     out: list[dict[str, Any]] = []
     for ekind, (lkind, list_field, copies) in sorted(run.ctx.program.elements.items()):
         if lkind != kind:

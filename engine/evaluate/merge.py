@@ -73,7 +73,8 @@ class MergedRecord:
 
     def evidence(self) -> tuple[Evidence, ...]:
         """The evidence entries of every occurrence, built once (a record is cited by the
-        findings of several commitments)."""
+        findings of several commitments).
+        """
         if self._evidence is None:
             self._evidence = tuple(
                 Evidence(
@@ -91,7 +92,8 @@ class MergedRecord:
 def _reading(model: type[RecordBase], data: dict[str, Any]) -> RecordBase:
     """One source's reading of a disputed record. Each source's report was valid on its own, but
     a mix of two sources can break a cross-field check (lower bound of one, upper of the other):
-    the reading is still what that source claims, so it is built without re-validation."""
+    the reading is still what that source claims, so it is built without re-validation.
+    """
     try:
         return model.model_validate(data)
     except ValidationError:
@@ -105,7 +107,8 @@ def known_occurrences(
     reports: Iterable[tuple[Report, Mapping[str, str], str]], as_of: date
 ) -> list[Occurrence]:
     """Every record of the reports submitted by the end of ``as_of`` (UTC): only what was
-    known on the as-of date (docs/rules.md section 1)."""
+    known on the as-of date (docs/rules.md section 1).
+    """
     cutoff = epoch_seconds(end_of_day(as_of))
     return [
         Occurrence(rep, rec, hashes.get(rec.id, ""), path)
@@ -129,7 +132,8 @@ def merge_records(occurrences: Sequence[Occurrence], settling: Sequence[str]) ->
 
 def _current_sources(occs: list[Occurrence]) -> list[Occurrence]:
     """The latest occurrence of each source (a later submission supersedes, by instant, ties by
-    report id), highest evidence rank first."""
+    report id), highest evidence rank first.
+    """
     if len(occs) == 1:
         return occs
     latest: dict[str, Occurrence] = {}

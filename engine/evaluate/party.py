@@ -44,6 +44,7 @@ class PartyRun:
     """Evaluation of one party: facts, firings and the per-fact values rules read."""
 
     def __init__(self, ctx: EvalContext, tl: Timeline, merged: list[MergedRecord]) -> None:
+        """An empty run for one party; ``facts.build_facts`` and :meth:`match` fill it."""
         self.ctx = ctx
         self.tl = tl
         self.merged = merged
@@ -95,7 +96,8 @@ class PartyRun:
         """durable_rules never binds one fact to both patterns of a rule, so a record version is
         never joined with itself. Where both sides are of one kind, the self-pair is added when
         the join's equalities hold within the fact; each side's ``where`` is re-checked by the
-        consumers (from the atoms durable_rules matched), as for every pair."""
+        consumers (from the atoms durable_rules matched), as for every pair.
+        """
         checks = self.ctx.program.join_checks
         for rule_name, (left_kind, right_kind) in self.ctx.program.join_kinds.items():
             if left_kind != right_kind:
@@ -115,7 +117,8 @@ class PartyRun:
         self, tree: BoolTree | None, fid: str, counts: Mapping[str, int] | None = None
     ) -> bool:
         """Whether a compiled condition holds of fact ``fid``, from the atoms durable_rules
-        matched and the counts of its joins (``engine.rules.semantics.fold``)."""
+        matched and the counts of its joins (``engine.rules.semantics.fold``).
+        """
         if tree is None:
             return True
         return fold(tree, self.atoms.get(fid, set()).__contains__, _counter(counts))
@@ -126,7 +129,8 @@ class PartyRun:
 
     def earlier(self, cr: CompiledRule, a_fid: str, a_field: str, b_fid: str, b_field: str) -> bool:
         """Counted record's ``a_field`` strictly before the subject's ``b_field`` (derived
-        allowed); a date against a timestamp compares the timestamp's UTC day (section 12)."""
+        allowed); a date against a timestamp compares the timestamp's UTC day (section 12).
+        """
         a = getattr(self.fact_of[a_fid][1].record, a_field, None)
         b = self.derived.get((cr.rule.id, b_fid), {}).get(b_field)
         if b is None:
@@ -165,7 +169,8 @@ class PartyRun:
     def missing_before_cases(self, cr: CompiledRule, fid: str) -> list[str]:
         """Parameters not in force that stop the rule before its cases: those ``derive`` needs,
         and for deadline rules those any condition reads (every deadline's ``when`` is read).
-        A classify rule checks its cases' parameters one case at a time (first match wins)."""
+        A classify rule checks its cases' parameters one case at a time (first match wins).
+        """
         key = (cr.rule.id, fid)
         names = list(self.derive_missing.get(key, ()))
         if not isinstance(cr.rule, ClassifyRule):
@@ -186,7 +191,8 @@ class PartyRun:
 
     def absent_required(self, cr: CompiledRule, v: Version, fid: str) -> list[str]:
         """Fields in the rule's ``requires`` that this reading does not report (an empty list
-        counts as not reported)."""
+        counts as not reported).
+        """
         derived = self.derived.get((cr.rule.id, fid), {})
         out = []
         for name in cr.rule.requires:
@@ -197,7 +203,8 @@ class PartyRun:
 
     def scope_day(self, cr: CompiledRule, values: Mapping[str, Any]) -> date | None:
         """The record's event date (docs/rules.md section 3): the as-of date without a scope,
-        None when the scope's date is not among ``values`` (not reported, or derived)."""
+        None when the scope's date is not among ``values`` (not reported, or derived).
+        """
         scope = cr.rule.scope
         for attr in ("event", "start"):
             name = getattr(scope, attr) if scope is not None else None

@@ -170,7 +170,8 @@ def _cycle_verdict(
 
 def periodic_status(run: PartyRun, c: Commitment) -> list[str]:
     """``missing``, ``submitted`` or ``unknown`` for each past-due cycle of a commitment's
-    periodic rules (what the absence of conduct is judged on, docs/rules.md section 10)."""
+    periodic rules (what the absence of conduct is judged on, docs/rules.md section 10).
+    """
     out = []
     for cr in run.ctx.rules_of.get(c.id, []):
         if not isinstance(cr.rule, PeriodicRule):

@@ -33,7 +33,8 @@ class Placement:
 
 def place(run: PartyRun, cr: CompiledRule, v: Version, fid: str) -> Placement:
     """Where one reading of a subject falls relative to entry into force, withdrawal and the
-    as-of date."""
+    as-of date.
+    """
     scope = cr.rule.scope
     if scope is None:
         return Placement(None, False, run.ctx.as_of)

@@ -25,7 +25,8 @@ class Timeline:
 
 def timeline(party: Party, treaty: TreatyState | None) -> Timeline:
     """The party's timeline: withdrawal takes effect on the date given, else the notice date
-    plus the treaty's ``withdrawal_notice_months`` (default 6, clamped to the month's end)."""
+    plus the treaty's ``withdrawal_notice_months`` (default 6, clamped to the month's end).
+    """
     w = party.withdrawal_effective_on
     if w is None and party.withdrawal_notice_on is not None:
         months = treaty_int(treaty, "withdrawal_notice_months", 6, party.withdrawal_notice_on)
@@ -44,7 +45,8 @@ def treaty_int(treaty: TreatyState | None, name: str, default: int, day: date) -
 def transition_end(c: Commitment, treaty: TreatyState | None, eif: date) -> date:
     """The end of the transition for situations that pre-date entry into force: the
     commitment's ``applicability.transition.months``, else the treaty's ``transition_months``
-    (default 24) after ``eif``."""
+    (default 24) after ``eif``.
+    """
     t = c.applicability.transition
     months = (
         t.months

@@ -105,7 +105,8 @@ def worst(statuses: Iterable[Status]) -> Status:
 def records_of(verdicts: Iterable[Verdict]) -> list[MergedRecord]:
     """The records the readings rest on, each once, in the order first seen: readings that agree
     on a status may rest on different records (another fulfilment, another submission), and
-    corroboration looks at all of them (docs/rules.md section 12)."""
+    corroboration looks at all of them (docs/rules.md section 12).
+    """
     out: dict[str, MergedRecord] = {}
     for v in verdicts:
         for r in v.records:

@@ -42,6 +42,7 @@ OPS = {
 
 
 def operand(v: Any) -> str:
+    """An operand of a condition or of ``derive`` as written in ``commitments show``."""
     if isinstance(v, ParamRef):
         return f"<{v.param}>"
     if isinstance(v, FieldRef):
@@ -61,6 +62,7 @@ def operand(v: Any) -> str:
 
 
 def condition(c: Condition) -> str:
+    """A condition as written in ``commitments show``."""
     if isinstance(c, Compare):
         if c.op in ("exists", "absent"):
             return f"{c.field} {OPS[c.op]}"
@@ -196,6 +198,7 @@ def _param(name: str, p: Parameter) -> list[str]:
 
 
 def describe_commitment(c: Commitment) -> str:
+    """The text ``treaty commitments show`` prints for one commitment."""
     lines = [
         f"{c.id}  {c.title}",
         f"{c.category} · {c.modality} · severity {c.severity} · machine-checkable: {c.machine_checkable}",
@@ -238,6 +241,7 @@ def describe_commitment(c: Commitment) -> str:
 
 
 def commitment_summary(c: Commitment) -> dict[str, Any]:
+    """The commitment as ``treaty commitments list --format json`` shows it."""
     return {
         "id": c.id,
         "title": c.title,

@@ -40,7 +40,8 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 def fill(template: str, values: Mapping[str, Any]) -> str:
     """Fill ``{name}`` placeholders with record values; a name that is not reported reads
-    "(not reported)"; anything else in braces stays as written."""
+    "(not reported)"; anything else in braces stays as written.
+    """
 
     def value(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -104,7 +105,9 @@ def _anchored(a: _Args) -> str:
 
 
 def _fulfilled(a: _Args) -> str:
-    """ "Notification N1 on <at> for training run R (start D): 41 day(s) before"."""
+    """The fulfilment, e.g. "Notification N1 on <at> for training run R (start D): 41 day(s)
+    before".
+    """
     what = _kind(a["what"]).capitalize()
     return f"{what} {a['fulfilment']} on {fmt(a['at'])} for {_anchored(a)}{_elapsed(a['elapsed'])}"
 

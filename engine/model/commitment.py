@@ -205,6 +205,7 @@ class Commitment(Doc):
         return self
 
     def authentic_text(self) -> str:
+        """The first authentic language version of the clause text."""
         for t in self.text:
             if t.authentic:
                 return t.text
@@ -304,6 +305,7 @@ class TreatyState(Doc):
         return self
 
     def party(self, code: str) -> Party | None:
+        """The party with this code, or None."""
         for p in self.parties:
             if p.code == code:
                 return p

@@ -69,9 +69,11 @@ class Finding(Doc):
 
     @property
     def key(self) -> tuple[str, str, str]:
+        """(party, commitment, subject): what identifies a finding across runs."""
         return (self.party, self.commitment, self.subject or "")
 
     def fingerprint(self) -> str:
+        """``party|commitment|subject`` (``-`` for none): a finding's stable id in baselines."""
         return f"{self.party}|{self.commitment}|{self.subject or '-'}"
 
 

@@ -28,6 +28,8 @@ RECORD_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"
 
 
 class RecordBase(Doc):
+    """What every record has: a stable id and a free-text note."""
+
     id: str = Field(pattern=RECORD_ID)
     """Stable id of the conduct record. The same id in reports from different sources means the
     same act or situation, which is how sources corroborate or contradict each other."""
@@ -550,6 +552,7 @@ class Report(Doc):
 
     @property
     def level(self) -> str:
+        """What backs the report: its ``evidence_level``, else its source."""
         return self.evidence_level or self.source
 
 

@@ -207,6 +207,8 @@ class Scope(Doc):
 
 
 class RuleBase(Doc):
+    """What every rule has: id, clause, derived values, required fields, corroboration, scope."""
+
     id: str = Field(pattern=r"^[A-Z]{2,4}-\d+[a-z]?\.R\d+$")
     """Stable rule id: the commitment id, ``.R`` and a number, e.g. ``CB-2.R1``."""
     clause: str

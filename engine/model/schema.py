@@ -43,4 +43,5 @@ def schema_for(document: str) -> dict[str, Any]:
 
 
 def render(document: str) -> str:
+    """The JSON Schema of one document type as the text of ``schemas/<document>.schema.json``."""
     return json.dumps(schema_for(document), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -33,6 +33,7 @@ class FieldChange:
 
     @property
     def is_text(self) -> bool:
+        """Whether the change is to prose (diffed word by word) rather than to data."""
         return (
             isinstance(self.old, str)
             and isinstance(self.new, str)
@@ -40,6 +41,7 @@ class FieldChange:
         )
 
     def render(self) -> str:
+        """The change on one line, words marked ``[-old-]{+new+}``."""
         if self.kind == "added":
             return f"{self.path}: added {_show(self.new)}"
         if self.kind == "removed":
@@ -49,6 +51,7 @@ class FieldChange:
         return f"{self.path}: {_show(self.old)} -> {_show(self.new)}"
 
     def as_dict(self) -> dict[str, Any]:
+        """The change as a JSON object."""
         out: dict[str, Any] = {
             "path": self.path,
             "change": self.kind,
@@ -72,6 +75,7 @@ class CommitmentDiff:
     changes: list[FieldChange] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The commitment's changes as a JSON object."""
         return {
             "id": self.id,
             "status": self.status,
@@ -84,14 +88,18 @@ class CommitmentDiff:
 
 @dataclass
 class DiffResult:
+    """The comparison of two drafts: commitments changed, added, removed and unchanged."""
+
     commitments: list[CommitmentDiff]
     treaty: list[FieldChange] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
+        """Whether anything was added, removed or changed."""
         return bool(self.treaty) or any(d.status != "unchanged" for d in self.commitments)
 
     def counts(self) -> dict[str, int]:
+        """How many commitments were changed, added, removed and left unchanged."""
         out = dict.fromkeys(("changed", "added", "removed", "unchanged"), 0)
         for d in self.commitments:
             out[d.status] += 1
@@ -165,7 +173,8 @@ def _key_path(prefix: str, key: str) -> str:
 
 def diff_values(old: Any, new: Any, path: str) -> list[FieldChange]:
     """Changes between two JSON values: mappings by key, lists of mappings by index, leaves
-    compared whole."""
+    compared whole.
+    """
     if old == new:
         return []
     if isinstance(old, dict) and isinstance(new, dict):
@@ -208,7 +217,8 @@ def _keyed(items: Sequence[dict[str, Any]], key: str) -> dict[str, dict[str, Any
 def diff_commitment(old: Commitment, new: Commitment) -> list[FieldChange]:
     """Changes section by section: header fields, text by language, parameters by name,
     definitions by term, rules by rule id, then applicability, verification, enforcement,
-    machine_checkable and notes."""
+    machine_checkable and notes.
+    """
     a, b = _dump(old), _dump(new)
     out: list[FieldChange] = []
     for name in ("title", "category", "modality", "severity"):
@@ -233,6 +243,7 @@ def diff_commitment(old: Commitment, new: Commitment) -> list[FieldChange]:
 
 
 def diff_treaty(old: TreatyState, new: TreatyState) -> list[FieldChange]:
+    """The changes between two treaty states, field by field."""
     a, b = _dump(old), _dump(new)
     out: list[FieldChange] = []
     for name in ("id", "title", "version"):

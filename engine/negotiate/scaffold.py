@@ -137,6 +137,7 @@ notes: []
 
 
 def valid_id(cid: str) -> bool:
+    """Whether ``cid`` is a valid commitment id (e.g. ``CB-6``)."""
     return re.fullmatch(COMMITMENT_ID.strip("^$"), cid) is not None
 
 

@@ -92,6 +92,7 @@ class WhatIf:
         *,
         parties: Sequence[str] = (),
     ) -> None:
+        """Index the reports known on ``as_of`` by party (their merge waits until first needed)."""
         self.treaty = treaty
         self.as_of = as_of
         wanted = set(parties)
@@ -190,6 +191,8 @@ class Change:
     after: Finding | None
 
     def as_dict(self) -> dict[str, Any]:
+        """The change as a JSON object."""
+
         def side(f: Finding | None) -> dict[str, Any] | None:
             if f is None:
                 return None
@@ -241,6 +244,7 @@ def compare(base: Sequence[Finding], draft: Sequence[Finding]) -> tuple[list[Cha
 
 
 def status_counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """How many findings have each status."""
     out = dict.fromkeys(STATUSES, 0)
     for f in findings:
         out[f.status] += 1
@@ -256,6 +260,8 @@ def change_counts(changes: Sequence[Change]) -> dict[str, int]:
 
 @dataclass
 class WhatIfResult:
+    """What ``treaty whatif --draft`` shows: both runs, what changed and what was re-evaluated."""
+
     as_of: date
     base_label: str
     draft_label: str
@@ -320,6 +326,7 @@ class Setting:
 
     @property
     def label(self) -> str:
+        """``COMMITMENT.PARAMETER=VALUE`` as the sweep's row label."""
         return f"{self.commitment}.{self.parameter}"
 
 
@@ -368,7 +375,8 @@ def _same_type(old: ParamValue, new: ParamValue) -> bool:
 
 def with_parameter(c: Commitment, name: str, value: ParamValue) -> Commitment:
     """``c`` with parameter ``name`` set to ``value``; a versioned parameter gets the value in
-    every window (the windows themselves are kept). Raises ValueError with a fix."""
+    every window (the windows themselves are kept). Raises ValueError with a fix.
+    """
     p = c.parameters.get(name)
     if p is None:
         known = ", ".join(sorted(c.parameters)) or "none"
@@ -399,6 +407,8 @@ class SweepRow:
 
 @dataclass
 class SweepResult:
+    """What ``treaty whatif --set`` shows: the base counts and one row per variant."""
+
     as_of: date
     settings: list[Setting]
     base_counts: dict[str, int]

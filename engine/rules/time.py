@@ -14,7 +14,6 @@ datetime.date(2027, 12, 29)
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
@@ -101,10 +100,6 @@ def fmt_duration_hours(seconds: int) -> str:
     return f"{sign}{hours}h{minutes:02d}"
 
 
-def sorted_unique(dates: Iterable[date]) -> list[date]:
-    return sorted(set(dates))
-
-
 # ------------------------------------------------------------------------------------------
 # Due points (docs/rules.md section 7) and comparisons with them
 
@@ -119,7 +114,8 @@ def due_point(
 ) -> date | datetime:
     """The due point ``anchor ± amount unit``: a timestamp for ``hours`` (a date-only anchor
     counts from 00:00 UTC), else a date (working days skip weekends and ``holidays``; months
-    clamp to the end of the month)."""
+    clamp to the end of the month).
+    """
     sign = -1 if direction == "before" else 1
     if unit == "hours":
         start = (
