@@ -277,16 +277,7 @@ def _deadline_plan(
     when: BoolTree | None = None
     if dl.when is not None:
         when = condition(b, scope, dl.when, f"{dptr}/when")
-    return DeadlinePlan(
-        dl.anchor,
-        at,
-        dl.offset.amount,
-        dl.offset.unit,
-        dl.direction,
-        when,
-        dl.label,
-        f"_due_{rid}_{k}",
-    )
+    return DeadlinePlan(dl.anchor, dl.offset.amount, dl.offset.unit, dl.direction, when, dl.label)
 
 
 def _periodic(scope: RecordScope, rule: PeriodicRule, base: str) -> None:

@@ -18,7 +18,6 @@ from engine.model.commitment import Commitment, Parameter, TreatyState
 from engine.model.records import RECORD_MODELS
 from engine.model.rules import Arith, ParamRef, Rule
 from engine.rules.semantics import BoolTree
-from engine.rules.typecheck import FieldType
 
 
 @dataclass
@@ -47,13 +46,11 @@ class DeadlinePlan:
     """One candidate deadline of a deadline rule, computed by the evaluator per trigger."""
 
     anchor: str  # record field (or derived name)
-    anchor_type: FieldType
     amount: int | ParamRef
     unit: str
     direction: str
     when: BoolTree | None
     label: str
-    due_field: str  # name of the due point in explanations and traces
 
 
 @dataclass
@@ -75,7 +72,6 @@ class CompiledRule:
     """Deadline rules with ``excused_by``: the join of triggers with excusing records."""
     excuse_where: BoolTree | None = None
     deadlines: list[DeadlinePlan] = field(default_factory=list)
-    uses_params_missing: set[str] = field(default_factory=set)
     case_params: list[set[str]] = field(default_factory=list)
     """For classify rules: the parameters each case's condition reads."""
     where_params: set[str] = field(default_factory=set)

@@ -27,6 +27,7 @@ BoolTree = tuple[Any, ...]
 """
 
 COMPARE_OPS = ("eq", "ne", "gt", "ge", "lt", "le")
+"""The ordering comparisons :func:`compare_numbers` decides."""
 
 
 def compare_numbers(a: float, op: str, b: float) -> bool:
