@@ -67,8 +67,6 @@ MaxStringOpt = Annotated[
 ]
 MaxRecordsOpt = Annotated[int, typer.Option("--max-records", help="Most records in one report.")]
 
-STATUSES = ("breach", "gap", "compliant", "not_applicable")
-
 
 def fail_input(problems: Sequence[Problem], fmt: str = "text") -> NoReturn:
     """Exit 3: one line per problem on stderr, or (``fmt`` "json") the problems on stdout."""

@@ -13,13 +13,6 @@ STATUSES: tuple[Status, ...] = get_args(Status)
 """Every status, worst first."""
 STATUS_ORDER: dict[str, int] = {s: i for i, s in enumerate(STATUSES)}
 """Status -> rank, worst (breach) first: the worst status of a subject wins."""
-STATUS_LABELS: dict[str, str] = {
-    "breach": "BREACH",
-    "gap": "GAP",
-    "compliant": "ok",
-    "not_applicable": "n/a",
-}
-"""How statuses are printed in text output."""
 
 Flag = Literal[
     "late",

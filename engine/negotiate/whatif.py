@@ -35,9 +35,9 @@ from engine.explain.findings import explain, sort_findings
 from engine.model.commitment import Commitment, Parameter, ParamValue, TreatyState
 from engine.model.findings import Finding
 from engine.model.records import Report
+from engine.model.vocabulary import STATUSES
 
 ReportItem = tuple[Report, Mapping[str, str], str]
-STATUSES = ("breach", "gap", "compliant", "not_applicable")
 ChangeKind = Literal["new_breach", "resolved_breach", "status_change", "flags_change"]
 
 
