@@ -12,7 +12,6 @@ import typer
 from engine.cli import app
 from engine.cli.common import (
     DEFAULT_MAX_FILE_MB,
-    STATUSES,
     AsOfOpt,
     CommitmentOpt,
     CommitmentsOpt,
@@ -40,6 +39,7 @@ from engine.cli.common import (
 from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError
 from engine.ingest import DEFAULT_LIMITS, bundled_commitments_dir, load_paths, validate_paths
+from engine.model.vocabulary import STATUSES
 
 L = DEFAULT_LIMITS
 

@@ -14,7 +14,6 @@ import typer
 from engine.cli import app
 from engine.cli.common import (
     DEFAULT_MAX_FILE_MB,
-    STATUSES,
     CommitmentOpt,
     CommitmentsOpt,
     FailOnOpt,
@@ -40,6 +39,7 @@ from engine.cli.exitcodes import ExitCode
 from engine.errors import InputError, Problem
 from engine.ingest import DEFAULT_LIMITS, EXTENSIONS, Bundle, Limits
 from engine.model.findings import FindingsDocument
+from engine.model.vocabulary import STATUSES
 from engine.render.baseline import FindingsDelta, compute_delta, load_findings
 from engine.render.context import ReportContext, build_context, failing_count
 from engine.render.pipeline import run_check

@@ -245,7 +245,7 @@ def compare(base: Sequence[Finding], draft: Sequence[Finding]) -> tuple[list[Cha
 
 def status_counts(findings: Sequence[Finding]) -> dict[str, int]:
     """How many findings have each status."""
-    out = dict.fromkeys(STATUSES, 0)
+    out: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for f in findings:
         out[f.status] += 1
     return out

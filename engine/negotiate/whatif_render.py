@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from engine.model.findings import Finding
+from engine.model.vocabulary import STATUSES
 from engine.negotiate.whatif import (
-    STATUSES,
     Change,
     SweepResult,
     WhatIfResult,
