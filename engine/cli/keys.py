@@ -7,13 +7,13 @@ Secretariat. See docs/submissions.md.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, cast
 
 import typer
-import yaml
 
 from engine.cli import app
 from engine.cli.common import (
@@ -89,15 +89,15 @@ def keys_new(
     with exit_on_error():
         entry = registry_entry(key, holder=holder, role=cast(KeyRole, role), valid_from=day)
         write_private_key(key, output)
-    listing = yaml.safe_dump(
-        [entry.model_dump(mode="json", exclude_none=True)], sort_keys=False, allow_unicode=True
-    )
+    # Values quoted: a key id of digits around one "e" (365500375e787428) would read as a number.
+    fields = entry.model_dump(mode="json", exclude_none=True)
+    listing = [f"{k}: {json.dumps(v)}" for k, v in fields.items()]
     sys.stdout.write(
         f"wrote {output} (private key, mode 0600): keep it secret, never send it\n"
         f"key id:     {key.key_id}\n"
         f"public key: {key.public_key}\n"
         "send this entry to the Secretariat:\n"
-        + "".join(f"  {line}\n" for line in listing.splitlines())
+        + "".join(f"  {'-' if i == 0 else ' '} {line}\n" for i, line in enumerate(listing))
     )
 
 
