@@ -56,8 +56,6 @@ class SignedFile:
     """The envelope, decoded (its signature is verified once the key registry is known)."""
     file: str
     """The envelope's path, as displayed."""
-    document: str
-    """What its payload holds: ``report`` or ``attestation``."""
     sha256: str
     """sha256 of the payload, the signed bytes (what an attestation names)."""
 

@@ -193,20 +193,16 @@ def pair_problems(
     return []
 
 
-def payload_documents(
-    envelope: Envelope, file: str, limits: Limits
-) -> tuple[str, Iterable[RawDocument]]:
+def payload_documents(envelope: Envelope, file: str, limits: Limits) -> Iterable[RawDocument]:
     """The documents of an envelope standing alone, read from its payload and named by ``file``.
 
-    Returns:
-        What the payload holds (``report`` or ``attestation``), and its raw documents.
-
     Raises:
-        InputError: the payload is not what its type says, or cannot be parsed.
+        InputError: the payload is not a report or attestation, not what its type says, or
+            cannot be parsed.
     """
     document, fmt = signed_document(envelope, file)
     check_payload(envelope.payload_type, envelope.payload, document=document, file=file)
-    return document, parse_bytes(envelope.payload, file, limits, FORMAT_SUFFIXES[fmt][0])
+    return parse_bytes(envelope.payload, file, limits, FORMAT_SUFFIXES[fmt][0])
 
 
 def sign_file(path: Path, key: SigningKey, limits: Limits) -> tuple[Path, bytes]:

@@ -114,10 +114,9 @@ def _load_envelope(
             envelope, display, unit.plain, plain.digest.sha256, plain.digest.document
         )
         owner = unit.plain[1]
-        document = plain.digest.document
     else:
         try:
-            document, docs = payload_documents(envelope, display, limits)
+            docs = payload_documents(envelope, display, limits)
         except InputError as exc:
             out.refused(exc)
             return out
@@ -126,8 +125,7 @@ def _load_envelope(
         out.limit_hit = loaded.limit_hit
         owner = display
     if not out.problems:
-        signed = SignedFile(envelope, display, document, sha256_bytes(envelope.payload))
-        b.signed[owner] = signed
+        b.signed[owner] = SignedFile(envelope, display, sha256_bytes(envelope.payload))
     return out
 
 
