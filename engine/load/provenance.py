@@ -17,8 +17,12 @@
    Its ``Provenance`` names the key id and holder, and every evidence item of a finding
    repeats them.
 
-An unsigned report admitted by ``allow_unsigned`` keeps its declared source, but its evidence
-level is at most open-source rank, and its provenance says it was admitted unsigned.
+An unsigned report admitted by ``allow_unsigned`` is taken **at open-source rank**: a claim to
+be the Secretariat's or an inspection's becomes ``open_source``, its evidence level is at most
+``open_source``, and a ``self`` or ``other_party`` report keeps its claim (a party's word about
+itself stays rank 1, so it still needs corroboration). It speaks for whom it says, so it can
+supersede that source's earlier reports: ``allow_unsigned`` is for drafts and experiments, not
+for judging. Its provenance says it was admitted unsigned, and so does each evidence item.
 
 **Without a registry** documents are trusted as they say, except for the three claims no
 signer is needed to refuse (``check_origin`` with no signer). Envelopes are read but cannot be
@@ -228,17 +232,25 @@ def _settle(
         return None, _about(head, problems)
     if registry is None:
         return None, []
-    if signer is None:  # admitted unsigned
-        level = head.evidence_level or head.source
-        capped = UNSIGNED_CAP if EVIDENCE_RANK[level] > EVIDENCE_RANK[UNSIGNED_CAP] else None
-        provenance = Provenance(admitted_unsigned=True)
-        return Origin(head.source, head.source_party, capped or head.evidence_level, provenance), []
+    if signer is None:
+        return _admitted(head), []
     source, source_party = signer_source(signer, head.subject_party)
     level = head.evidence_level or source
     if attested is not None and EVIDENCE_RANK[attested] > EVIDENCE_RANK[level]:
         level = attested
     provenance = Provenance(key_id=signer.key_id, holder=signer.holder)
     return Origin(source, source_party, None if level == source else level, provenance), []
+
+
+def _admitted(head: _Head) -> Origin:
+    """The origin of an unsigned report admitted at open-source rank."""
+    cap = EVIDENCE_RANK[UNSIGNED_CAP]
+    source = UNSIGNED_CAP if EVIDENCE_RANK[head.source] > cap else head.source
+    level = head.evidence_level or head.source
+    evidence_level = UNSIGNED_CAP if EVIDENCE_RANK[level] > cap else head.evidence_level
+    if evidence_level == source:
+        evidence_level = None
+    return Origin(source, head.source_party, evidence_level, Provenance(admitted_unsigned=True))
 
 
 def signer_source(signer: KeyEntry, subject_party: str) -> tuple[Source, str | None]:

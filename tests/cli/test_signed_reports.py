@@ -380,6 +380,7 @@ def test_allow_unsigned_admits_at_open_source_rank_and_the_findings_say_so(world
     evidence = {e["report"]: e for e in cb2(res)["evidence"]}
     assert evidence["INSP-unsigned"]["admitted_unsigned"] is True
     assert evidence["INSP-unsigned"]["key_id"] is None
+    assert evidence["INSP-unsigned"]["source"] == "open_source"  # no unsigned inspection
     assert evidence["BOR-own"]["admitted_unsigned"] is False
     assert "1 file(s) of unsigned reports admitted" in res.stderr
     assert "reports/INSP-unsigned.yaml" in res.stderr
