@@ -23,7 +23,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.load import DEFAULT_LIMITS, sign_file
+from engine.load import DEFAULT_LIMITS, sha256_bytes, sign_file
 from engine.load.keyfile import SigningKey, registry_entry
 from engine.load.signing import REPORT_YAML, sign_payload
 
@@ -410,8 +410,6 @@ def _attestation(report: str, sha256: str) -> dict[str, Any]:
 
 
 def _attest(world: World, report: Path, key: str, sha256: str | None = None) -> None:
-    from engine.load import sha256_bytes
-
     path = world.root / "reports" / f"att-{report.stem}.yaml"
     body = _attestation(report.stem, sha256 or sha256_bytes(report.read_bytes()))
     path.write_text(yaml.safe_dump(body), encoding="utf-8")
