@@ -87,6 +87,8 @@ ProblemCode = Literal[
     "origin-evidence-level",
     "origin-signer",
     "sign-format",
+    "envelope-other-bytes",
+    "unsigned-document",
 ]
 """Every code a ``Problem`` may have; ``docs/errors.md`` explains each in one line."""
 

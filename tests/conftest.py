@@ -78,10 +78,11 @@ class Demo:
 @pytest.fixture(scope="session")
 def demo() -> Demo:
     """The bundled library and the example reports, loaded once for the session."""
-    from engine.ingest import load_paths
+    from engine.ingest import load_paths, settle_origins
 
     library = load_paths([LIBRARY])
     given = load_paths([EXAMPLES])
     assert given.treaty is not None and given.treaty.parties  # the demo's own treaty state
+    settle_origins(given, given.treaty.key_registry)  # signatures verified, as 'treaty check'
     items = [(r.report, r.record_hashes, r.path) for r in given.reports]
     return Demo(given.treaty, dict(library.commitments), items)

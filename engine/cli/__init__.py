@@ -38,7 +38,7 @@ def _root(
 
 from engine.cli import basic as _basic  # noqa: E402,F401  (registers commands)
 
-for _optional in ("reports", "negotiate"):
+for _optional in ("reports", "negotiate", "keys"):
     try:
         __import__(f"engine.cli.{_optional}")
     except ModuleNotFoundError as _exc:  # a command module not written yet

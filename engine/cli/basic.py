@@ -12,6 +12,7 @@ import typer
 from engine.cli import app
 from engine.cli.common import (
     DEFAULT_MAX_FILE_MB,
+    AllowUnsignedOpt,
     AsOfOpt,
     CommitmentOpt,
     CommitmentsOpt,
@@ -30,6 +31,7 @@ from engine.cli.common import (
     fail_input,
     fail_usage,
     limits_from,
+    note_origins,
     parse_as_of,
     require_compiled,
     validate_choice,
@@ -53,17 +55,20 @@ def validate(
     max_nodes: MaxNodesOpt = L.max_nodes,
     max_string: MaxStringOpt = L.max_string,
     max_records: MaxRecordsOpt = L.max_records,
+    allow_unsigned: AllowUnsignedOpt = False,
 ) -> None:
     """Validate commitment, treaty-state and report documents (files or folders).
 
     Each document is checked against its published JSON Schema, then the models, then across
-    documents (unique ids, references that must exist, dates in order). Exit 0 valid, 3 invalid.
+    documents (unique ids, references that must exist, dates in order). Signed reports
+    (REPORT.dsse.json envelopes) are verified against the key registry of a treaty state among
+    the paths, with what each signer may claim. Exit 0 valid, 3 invalid.
     """
     validate_choice([fmt], ("text", "json"), "--format")
     check_paths_exist(paths)
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
     with exit_on_error(fmt):
-        bundle = validate_paths(paths, limits)
+        bundle = validate_paths(paths, limits, allow_unsigned=allow_unsigned)
         require_compiled(bundle.treaty, bundle)
     n = len(bundle.inputs)
     if fmt == "json":
@@ -77,9 +82,11 @@ def validate(
             )
         )
     else:
+        signed = f", {len(bundle.signers)} signature(s) verified" if bundle.signers else ""
         sys.stdout.write(
             f"{n} file(s) valid: {len(bundle.commitments)} commitment(s), "
-            f"{len(bundle.reports)} report(s), {'1 treaty state' if bundle.treaty else 'no treaty state'}\n"
+            f"{len(bundle.reports)} report(s), {'1 treaty state' if bundle.treaty else 'no treaty state'}"
+            f"{signed}\n"
         )
 
 
@@ -113,6 +120,7 @@ def check(
     max_nodes: MaxNodesOpt = L.max_nodes,
     max_string: MaxStringOpt = L.max_string,
     max_records: MaxRecordsOpt = L.max_records,
+    allow_unsigned: AllowUnsignedOpt = False,
 ) -> None:
     """Evaluate reports against the commitments and explain every finding.
 
@@ -130,7 +138,9 @@ def check(
     statuses = validate_choice(status, STATUSES, "--status")
     day = parse_as_of(as_of)
     limits = limits_from(max_file_mb, max_depth, max_nodes, max_string, max_records)
-    bundle = assemble_or_exit(paths, commitments, limits, stream=True, jobs=jobs)
+    bundle = assemble_or_exit(
+        paths, commitments, limits, stream=True, jobs=jobs, allow_unsigned=allow_unsigned
+    )
     validate_filters(bundle, party, commitment)
     # Findings are rendered party by party into a spool folder and streamed out at the end, so
     # neither the reports nor the findings of a large archive are ever all in memory.
@@ -148,6 +158,7 @@ def check(
             )
         except InputError as exc:  # a streamed report found wrong when read back
             fail_input(exc.problems)
+        note_origins(bundle)
         doc = sp.head
         write_output(sp.render(), output)
     if output is not None:
@@ -178,7 +189,9 @@ def schema_export(
 
 @schema_app.command("show")
 def schema_show(
-    document: Annotated[str, typer.Argument(help="commitment, treaty, report or findings.")],
+    document: Annotated[
+        str, typer.Argument(help="commitment, treaty, report, findings or attestation.")
+    ],
 ) -> None:
     """Print the JSON Schema of one document type."""
     from engine.model.schema import DOCUMENT_TYPES, render

@@ -66,6 +66,14 @@ MaxStringOpt = Annotated[
     int, typer.Option("--max-string", help="Longest string value, characters.")
 ]
 MaxRecordsOpt = Annotated[int, typer.Option("--max-records", help="Most records in one report.")]
+AllowUnsignedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unsigned",
+        help="Admit unsigned reports although the treaty state has a key registry: at "
+        "open-source rank, and marked unsigned in the findings.",
+    ),
+]
 
 
 def fail_input(problems: Sequence[Problem], fmt: str = "text") -> NoReturn:
@@ -158,6 +166,7 @@ def assemble_or_exit(
     *,
     stream: bool = False,
     jobs: int = 1,
+    allow_unsigned: bool = False,
 ) -> Bundle:
     """``engine.ingest.assemble`` the inputs of an evaluation and compile their commitments.
 
@@ -168,9 +177,35 @@ def assemble_or_exit(
     if commitments is not None and not commitments.exists():
         fail_usage(f"--commitments {commitments}: no such folder")
     with exit_on_error():
-        bundle = assemble(paths, library_dir=commitments, limits=limits, stream=stream, jobs=jobs)
+        bundle = assemble(
+            paths,
+            library_dir=commitments,
+            limits=limits,
+            stream=stream,
+            jobs=jobs,
+            allow_unsigned=allow_unsigned,
+        )
         require_compiled(bundle.treaty, bundle)
     return bundle
+
+
+def note_origins(bundle: Bundle) -> None:
+    """Say on stderr, once, that report origins are unverified, or unsigned reports admitted.
+
+    Origins are unverified when the treaty state has no key registry; unsigned reports are
+    admitted by ``--allow-unsigned``.
+    """
+    if bundle.treaty is not None and bundle.treaty.key_registry is None:
+        sys.stderr.write(
+            "treaty: note: the treaty state has no key registry, so report origins are "
+            "unverified: each report is taken to come from whom it says (docs/submissions.md)\n"
+        )
+    if bundle.admitted_unsigned:
+        files = ", ".join(bundle.admitted_unsigned)
+        sys.stderr.write(
+            f"treaty: note: {len(bundle.admitted_unsigned)} file(s) of unsigned reports admitted "
+            f"at open-source rank (--allow-unsigned): {files}\n"
+        )
 
 
 def write_output(text: str | Iterable[str], output: Path | None) -> None:

@@ -14,6 +14,7 @@ import typer
 from engine.cli import app
 from engine.cli.common import (
     DEFAULT_MAX_FILE_MB,
+    AllowUnsignedOpt,
     CommitmentOpt,
     CommitmentsOpt,
     FailOnOpt,
@@ -30,6 +31,7 @@ from engine.cli.common import (
     fail_input,
     fail_usage,
     limits_from,
+    note_origins,
     parse_as_of,
     validate_choice,
     validate_filters,
@@ -138,6 +140,7 @@ def report(
     max_nodes: MaxNodesOpt = L.max_nodes,
     max_string: MaxStringOpt = L.max_string,
     max_records: MaxRecordsOpt = L.max_records,
+    allow_unsigned: AllowUnsignedOpt = False,
 ) -> None:
     """Write findings as reports: text, JSON, Markdown, HTML, CSV, SARIF 2.1.0 or JUnit XML.
 
@@ -155,9 +158,12 @@ def report(
     base = _baseline(baseline, limits)
     # JSONL reports stay on disk and are read back one party at a time (as for 'check'); the
     # findings of every date are held, since the reports are rendered from all of them.
-    bundle = assemble_or_exit(paths, commitments, limits, stream=True, jobs=jobs)
+    bundle = assemble_or_exit(
+        paths, commitments, limits, stream=True, jobs=jobs, allow_unsigned=allow_unsigned
+    )
     validate_filters(bundle, party, commitment)
     docs = _evaluate_days(bundle, days, party or [], commitment or [], statuses, jobs)
+    note_origins(bundle)
     delta = compute_delta(base[0], docs[-1], path=base[1], sha256=base[2]) if base else None
     ctx = build_context(bundle, docs, delta)
     _warn_outputs_inside_inputs([out for _, out in pairs if out is not None], paths)
@@ -245,13 +251,15 @@ def verify(
     max_nodes: MaxNodesOpt = L.max_nodes,
     max_string: MaxStringOpt = L.max_string,
     max_records: MaxRecordsOpt = L.max_records,
+    allow_unsigned: AllowUnsignedOpt = False,
 ) -> None:
     """Re-derive a findings JSON from its recorded inputs and confirm it is unchanged.
 
     Re-hashes every input recorded in the document (paths relative to the current folder),
-    evaluates again with the same as-of date and filters, and compares. Exit 0 verified; 1 an
-    input changed or is missing, or a finding differs (each is named); 2 usage error; 3 the
-    document is not a valid findings JSON.
+    re-checks every key of the treaty's key registry and every signature, evaluates again with
+    the same as-of date and filters, and compares. Give --allow-unsigned if the run did. Exit 0
+    verified; 1 an input changed or is missing, a signature or key fails, or a finding differs
+    (each is named); 2 usage error; 3 the document is not a valid findings JSON.
     """
     from engine.render import registry
     from engine.render.baseline import load_findings
@@ -272,6 +280,7 @@ def verify(
             limits=limits,
             jobs=jobs,
             progress=progress.step(0, f"as of {doc.as_of.isoformat()}"),
+            allow_unsigned=allow_unsigned,
         )
     finally:
         progress.close()

@@ -83,6 +83,9 @@ class MergedRecord:
                     report=o.report.id,
                     source=o.source_key,
                     sha256=o.sha256,
+                    key_id=o.report.provenance.key_id,
+                    signer=o.report.provenance.holder,
+                    admitted_unsigned=o.report.provenance.admitted_unsigned,
                 )
                 for o in self.occurrences
             )

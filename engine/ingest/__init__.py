@@ -14,6 +14,11 @@ The modules, in the order a file goes through them:
 * ``validate``: a raw document against its schema and model;
 * ``bundle``: ``Bundle``, the reports in memory or left on disk, cross-document checks;
 * ``paths``: ``load_paths``, files and folders into a bundle (JSONL in worker processes);
+* ``signing``, ``keyfile``, ``origin``: DSSE envelopes and Ed25519 keys, and what a signer may
+  claim (issue 13);
+* ``envelopes``: which envelope goes with which file (the pairing rule), signing a file;
+* ``provenance``: ``settle_origins``, signatures verified against the treaty's key registry and
+  each report's origin decided by its signer;
 * ``assembly``: ``assemble``, the library with the given paths, as an evaluation needs them;
 * ``workers``, ``gcpause``: the process pool behind ``--jobs``, and pausing the collector.
 
@@ -24,10 +29,13 @@ from engine.ingest.assembly import WhatIfInputs, assemble, assemble_whatif, vali
 from engine.ingest.bundle import (
     Bundle,
     LoadedReport,
+    Origin,
+    SignedFile,
     StreamedReport,
     cross_check,
     kind_conflicts,
 )
+from engine.ingest.envelopes import envelope_path, is_envelope, sign_file
 from engine.ingest.files import (
     EXTENSIONS,
     RawDocument,
@@ -39,6 +47,7 @@ from engine.ingest.files import (
 )
 from engine.ingest.limits import DEFAULT_LIMITS, Limits
 from engine.ingest.paths import load_paths
+from engine.ingest.provenance import registry_of, settle_origins
 from engine.ingest.validate import published_schema, validate_document
 from engine.ingest.yaml import load_yaml_text
 
@@ -48,7 +57,9 @@ __all__ = [
     "Bundle",
     "Limits",
     "LoadedReport",
+    "Origin",
     "RawDocument",
+    "SignedFile",
     "StreamedReport",
     "WhatIfInputs",
     "assemble",
@@ -56,12 +67,17 @@ __all__ = [
     "bundled_commitments_dir",
     "canonical_hash",
     "cross_check",
+    "envelope_path",
+    "is_envelope",
     "iter_input_files",
     "kind_conflicts",
     "load_paths",
     "load_yaml_text",
     "published_schema",
     "read_documents",
+    "registry_of",
+    "settle_origins",
+    "sign_file",
     "sha256_bytes",
     "validate_document",
     "validate_paths",

@@ -25,6 +25,7 @@ from engine.ingest.bundle import Bundle, cross_check
 from engine.ingest.files import bundled_commitments_dir
 from engine.ingest.limits import DEFAULT_LIMITS, Limits
 from engine.ingest.paths import load_paths
+from engine.ingest.provenance import registry_of, settle_origins
 from engine.model.commitment import Commitment, TreatyState
 
 
@@ -35,6 +36,7 @@ def assemble(
     limits: Limits = DEFAULT_LIMITS,
     stream: bool = False,
     jobs: int = 1,
+    allow_unsigned: bool = False,
 ) -> Bundle:
     """Load the commitment library and the given paths into one validated bundle.
 
@@ -47,16 +49,19 @@ def assemble(
         stream: validate the reports of JSONL files and leave them on disk
             (``Bundle.streamed``).
         jobs: with ``stream``, validate JSONL files in this many processes.
+        allow_unsigned: admit unsigned reports at open-source rank although the treaty state
+            has a key registry (``engine.ingest.provenance``).
 
     Returns:
         The bundle, with one treaty state that lists parties, and the library's files first in
-        ``inputs``. Its commitments are not compiled yet.
+        ``inputs``; each report's origin settled by its signer. Its commitments are not
+        compiled yet.
 
     Raises:
         UsageError: a path or the library folder does not exist.
         InputError: a document is invalid, a commitment id is both in the library and in the
             paths, there is a second treaty state, a cross-document check fails, or the treaty
-            state lists no parties.
+            state lists no parties, or a signature or a report's origin is refused.
     """
     _require_existing(paths)
     if library_dir is not None and not library_dir.exists():
@@ -79,6 +84,7 @@ def assemble(
                 )
             ]
         )
+    settle_origins(bundle, bundle.treaty.key_registry, allow_unsigned=allow_unsigned)
     return bundle
 
 
@@ -143,19 +149,26 @@ def _merge(library: Bundle, given: Bundle) -> Bundle:
     )
     bundle.reports = given.reports
     bundle.streamed = given.streamed
+    bundle.attestations = given.attestations
+    bundle.signed = given.signed
     bundle.inputs = library.inputs + given.inputs
     return bundle
 
 
-def validate_paths(paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS) -> Bundle:
+def validate_paths(
+    paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS, *, allow_unsigned: bool = False
+) -> Bundle:
     """Load the documents under ``paths`` and check them against each other.
 
     Their commitment references may point to their own commitments or to the bundled
-    library's; nothing else of the library is taken. A treaty state is not required.
+    library's; nothing else of the library is taken. A treaty state is not required; if one
+    among the paths has a key registry, every report's signature and origin are checked
+    against it (``engine.ingest.provenance``), else the claims no signer is needed to refuse.
 
     Raises:
         UsageError: a path does not exist.
-        InputError: a document is invalid or a cross-document check fails.
+        InputError: a document is invalid, a cross-document check fails, or a signature or a
+            report's origin is refused.
     """
     _require_existing(paths)
     bundle = load_paths(paths, limits)
@@ -163,6 +176,7 @@ def validate_paths(paths: Sequence[Path], limits: Limits = DEFAULT_LIMITS) -> Bu
     for cid, c in load_paths([bundled_commitments_dir()]).commitments.items():
         known.setdefault(cid, c)
     cross_check(bundle, known_commitments=known)
+    settle_origins(bundle, registry_of(bundle), allow_unsigned=allow_unsigned)
     return bundle
 
 
@@ -237,6 +251,7 @@ def assemble_whatif(
     known.update(base.commitments)
     known.update(draft.commitments if draft is not None else {})
     cross_check(reports, require_treaty=True, known_commitments=known)
+    settle_origins(reports, treaty.key_registry)
     return WhatIfInputs(reports, base, draft)
 
 

@@ -1,11 +1,14 @@
 """The bundle: every validated document an evaluation needs, and the checks across documents.
 
-A ``Bundle`` holds the commitments (by id, with their files), the treaty state, the reports and
-the digest of every input file. Reports are either in memory (``LoadedReport``) or, for large
-JSONL streams, validated and left on disk (``StreamedReport``), to be read back one party at a
-time. ``Bundle.add`` files one validated document, refusing a commitment id defined twice and a
-record id used twice in a report; ``cross_check`` then checks what no single document can:
-unique report ids, references to commitments and parties that exist, one kind per record id.
+A ``Bundle`` holds the commitments (by id, with their files), the treaty state, the reports, the
+attestations, the envelopes that sign files (``SignedFile``) and the digest of every input file.
+Reports are either in memory (``LoadedReport``) or, for large JSONL streams, validated and left
+on disk (``StreamedReport``), to be read back one party at a time. ``Bundle.add`` files one
+validated document, refusing a commitment id defined twice and a record id used twice in a
+report; ``cross_check`` then checks what no single document can: unique report ids, references
+to commitments and parties that exist, one kind per record id. Who vouches for each report is
+settled afterwards (``engine.ingest.provenance``), once the treaty state and its key registry are
+known: it gives each report an ``Origin``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +25,39 @@ from pydantic import BaseModel
 
 from engine.errors import InputError, Problem
 from engine.ingest.files import RawDocument, canonical_hash
+from engine.ingest.signing import Envelope
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import FindingsDocument, InputDigest
-from engine.model.records import Report
+from engine.model.keys import Attestation, KeyEntry
+from engine.model.records import EvidenceLevel, Provenance, Report, Source
+
+
+@dataclass(frozen=True)
+class Origin:
+    """A report's origin as the loader established it: what the evaluator uses, not the claim."""
+
+    source: Source
+    source_party: str | None
+    evidence_level: EvidenceLevel | None
+    provenance: Provenance
+
+    def apply(self, report: Report) -> Report:
+        """``report`` with this origin."""
+        return report.with_origin(
+            self.source, self.source_party, self.evidence_level, self.provenance
+        )
+
+
+@dataclass(frozen=True)
+class SignedFile:
+    """An envelope over the exact bytes of one input: the documents read from them carry it."""
+
+    envelope: Envelope
+    """The envelope, decoded (its signature is verified once the key registry is known)."""
+    file: str
+    """The envelope's path, as displayed."""
+    sha256: str
+    """sha256 of the payload, the signed bytes (what an attestation names)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +87,14 @@ class StreamedReport:
     length: int
     digest: str
     """sha256 of the line as validated: a file changed between the passes is an error."""
+    source: Source = "self"
+    """The declared source (checked against the signer when origins are settled)."""
+    evidence_level: EvidenceLevel | None = None
+    """The declared evidence level."""
+    submitted_at: datetime | None = None
+    """The declared submission time (the signing key must be valid then)."""
+    origin: Origin | None = None
+    """The origin settled by ``engine.ingest.provenance``; None: as declared."""
 
     def load(self) -> LoadedReport:
         """Read the line back and build the report (validated in the first pass).
@@ -81,7 +123,10 @@ class StreamedReport:
                 ]
             )
         data = json.loads(raw)
-        return LoadedReport(Report.model_validate(data), self.path, record_hashes(data))
+        report = Report.model_validate(data)
+        if self.origin is not None:
+            report = self.origin.apply(report)
+        return LoadedReport(report, self.path, record_hashes(data))
 
 
 def record_hashes(data: Any) -> dict[str, str]:
@@ -105,6 +150,15 @@ class Bundle:
     findings: list[tuple[FindingsDocument, str]] = field(default_factory=list)
     treaties: list[tuple[TreatyState, str]] = field(default_factory=list)
     """Every treaty-state document, in file order (``treaty`` is the first)."""
+    attestations: list[tuple[Attestation, str]] = field(default_factory=list)
+    """The Secretariat's attestations, with their files."""
+    signed: dict[str, SignedFile] = field(default_factory=dict)
+    """The envelope over each signed input, by the path its documents carry."""
+    signers: dict[str, KeyEntry] = field(default_factory=dict)
+    """Envelopes whose signature verified against the key registry: their signer, by envelope
+    path (filled by ``engine.ingest.provenance.settle_origins``)."""
+    admitted_unsigned: list[str] = field(default_factory=list)
+    """Files admitted unsigned by ``--allow-unsigned`` although the treaty has a key registry."""
 
     def add(self, model: BaseModel, doc: RawDocument) -> tuple[str, list[Problem]]:
         """File one validated document; return its document type and any problems.
@@ -125,6 +179,9 @@ class Bundle:
         if isinstance(model, FindingsDocument):
             self.findings.append((model, doc.file))
             return "findings", []
+        if isinstance(model, Attestation):
+            self.attestations.append((model, doc.file))
+            return "attestation", []
         raise AssertionError(type(model))
 
     def _add_commitment(self, model: Commitment, doc: RawDocument) -> list[Problem]:
@@ -160,6 +217,9 @@ class Bundle:
                 off,
                 length,
                 hashlib.sha256(raw[off : off + length]).hexdigest(),
+                source=model.source,
+                evidence_level=model.evidence_level,
+                submitted_at=model.submitted_at,
             )
         )
         return duplicate_record_ids(model, doc)

@@ -124,28 +124,43 @@ def iter_documents(path: Path, display: str, limits: Limits) -> tuple[Iterable[R
     A large stream is then never held parsed in memory at once; iterating may raise
     ``InputError`` too, for a malformed line.
     """
-    raw = _read_bytes(path, display, limits)
+    raw = read_file_bytes(path, display, limits)
+    return parse_bytes(raw, display, limits, path.suffix.lower()), raw
+
+
+def parse_bytes(raw: bytes, display: str, limits: Limits, suffix: str) -> Iterable[RawDocument]:
+    """The documents of ``raw``, parsed as a file ending in ``suffix`` (JSONL lines lazily).
+
+    Used for the bytes of a file and for the payload of a signed envelope.
+
+    Raises:
+        InputError: the bytes are empty, binary or not UTF-8, or cannot be parsed.
+    """
+    _check_text(raw, display)
     text = _decode(raw, display)
-    suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        return _jsonl_documents(raw, display, limits), raw
+        return _jsonl_documents(raw, display, limits)
     if suffix == ".json":
-        return [RawDocument(parse_json(text, display, limits, None), display, None, text)], raw
+        return [RawDocument(parse_json(text, display, limits, None), display, None, text)]
     docs = [
         RawDocument(data, display, None, None, lines)
         for data, lines in yaml_documents(text, display, limits, want_lines=True)
     ]
     if not docs:
         raise _unusable(display, "file holds no document", "write a document", "empty")
-    return docs, raw
+    return docs
 
 
 def _unusable(file: str, message: str, fix: str, code: ProblemCode) -> InputError:
     return InputError([Problem(file, message, fix, code=code)])
 
 
-def _read_bytes(path: Path, display: str, limits: Limits) -> bytes:
-    """The file's bytes, if it is not over the size limit, empty or binary."""
+def read_file_bytes(path: Path, display: str, limits: Limits) -> bytes:
+    """The file's bytes, if it is not over the size limit.
+
+    Raises:
+        InputError: the file cannot be read (``LimitExceeded``: it is over the limit).
+    """
     try:
         size = path.stat().st_size
         if size > limits.max_file_bytes:
@@ -160,6 +175,11 @@ def _read_bytes(path: Path, display: str, limits: Limits) -> bytes:
         raise _unusable(
             display, f"cannot read: {exc.strerror}", "check the path", "invalid"
         ) from None
+    return raw
+
+
+def _check_text(raw: bytes, display: str) -> None:
+    """Refuse bytes that are empty or binary."""
     if not raw.strip():
         raise _unusable(
             display,
@@ -171,7 +191,6 @@ def _read_bytes(path: Path, display: str, limits: Limits) -> bytes:
         raise _unusable(
             display, "binary file, not text", "give a YAML, JSON or JSONL text file", "binary"
         )
-    return raw
 
 
 def _decode(raw: bytes, display: str) -> str:

@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from engine.errors import Problem, ProblemCode
 from engine.ingest.signing import describe_signer
 from engine.model.keys import Attestation, KeyEntry
-from engine.model.records import EVIDENCE_RANK, EvidenceLevel
+from engine.model.records import EVIDENCE_RANK, EvidenceLevel, Source
 
-ROLE_SOURCE: dict[str, str] = {
+ROLE_SOURCE: dict[str, Source] = {
     "secretariat": "secretariat",
     "inspectorate": "inspection",
     "monitor": "open_source",

@@ -5,17 +5,29 @@ every file is collected before raising. With ``stream``, the reports of JSONL fi
 validated and left on disk (``StreamedReport``), and with ``jobs`` > 1 the JSONL files are
 validated in worker processes; the bundle, and every problem and its order, are the same as in
 one process.
+
+Envelopes (``*.dsse.json``) are paired with the files beside them (``engine.ingest.envelopes``):
+a pair's documents are read from the file, once, and the envelope must be over its bytes; an
+envelope alone is read from its payload. Either way the bundle records the envelope
+(``Bundle.signed``); its signature is verified later, against the treaty's key registry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import InputError, LimitExceeded, Problem
-from engine.ingest.bundle import Bundle, StreamedReport
-from engine.ingest.files import iter_documents, iter_input_files, sha256_bytes
+from engine.ingest.bundle import Bundle, SignedFile, StreamedReport
+from engine.ingest.envelopes import (
+    Submission,
+    pair_problems,
+    payload_documents,
+    read_envelope,
+    submissions,
+)
+from engine.ingest.files import RawDocument, iter_documents, iter_input_files, sha256_bytes
 from engine.ingest.limits import DEFAULT_LIMITS, Limits, limit_exceeded
 from engine.ingest.validate import validate_document
 from engine.ingest.workers import run_in_workers
@@ -48,23 +60,73 @@ def load_paths(
     b = bundle if bundle is not None else Bundle()
     problems: list[Problem] = []
     limit_hit = False
-    files = list(iter_input_files(paths))
+    units = submissions(iter_input_files(paths))
     scanned: dict[Path, _FileLoad] = {}
     if stream and jobs > 1:
-        scanned = _scan_in_processes([f for f in files if f[0].suffix == ".jsonl"], limits, jobs)
-    for path, display in files:
+        plain = [u.plain for u in units if u.plain is not None]
+        scanned = _scan_in_processes([f for f in plain if f[0].suffix == ".jsonl"], limits, jobs)
+    for unit in units:
+        for done in _load_submission(b, unit, scanned, limits, stream):
+            if done.digest is not None:
+                b.inputs.append(done.digest)
+            problems.extend(done.problems)
+            limit_hit = limit_hit or done.limit_hit
+    if problems:
+        raise (LimitExceeded if limit_hit else InputError)(problems)
+    return b
+
+
+def _load_submission(
+    b: Bundle, unit: Submission, scanned: dict[Path, _FileLoad], limits: Limits, stream: bool
+) -> list[_FileLoad]:
+    """Load one input unit into ``b``: what each of its files added."""
+    out: list[_FileLoad] = []
+    if unit.plain is not None:
+        path, display = unit.plain
         done = scanned.get(path)
         if done is None or done.other_documents:
             done = _load_file(b, path, display, limits, stream)
         else:
             b.streamed.extend(done.streamed)
-        if done.digest is not None:
-            b.inputs.append(done.digest)
-        problems.extend(done.problems)
-        limit_hit = limit_hit or done.limit_hit
-    if problems:
-        raise (LimitExceeded if limit_hit else InputError)(problems)
-    return b
+        out.append(done)
+    if unit.envelope is not None:
+        out.append(_load_envelope(b, unit, out[0] if out else None, limits))
+    return out
+
+
+def _load_envelope(
+    b: Bundle, unit: Submission, plain: _FileLoad | None, limits: Limits
+) -> _FileLoad:
+    """Read the unit's envelope: check it against its file, or load its payload's documents."""
+    assert unit.envelope is not None
+    path, display = unit.envelope
+    out = _FileLoad(None)
+    try:
+        envelope, raw = read_envelope(path, display, limits)
+    except InputError as exc:
+        out.refused(exc)
+        return out
+    out.digest = InputDigest(path=display, document="envelope", sha256=sha256_bytes(raw))
+    if unit.plain is not None:
+        if plain is None or plain.digest is None or plain.problems:
+            return out  # the file itself was refused: that is the problem to fix first
+        out.problems += pair_problems(
+            envelope, display, unit.plain, plain.digest.sha256, plain.digest.document
+        )
+        owner = unit.plain[1]
+    else:
+        try:
+            docs = payload_documents(envelope, display, limits)
+        except InputError as exc:
+            out.refused(exc)
+            return out
+        loaded = _file_documents(b, docs, envelope.payload, display, limits, None)
+        out.problems += loaded.problems
+        out.limit_hit = loaded.limit_hit
+        owner = display
+    if not out.problems:
+        b.signed[owner] = SignedFile(envelope, display, sha256_bytes(envelope.payload))
+    return out
 
 
 @dataclass
@@ -86,12 +148,28 @@ class _FileLoad:
 
 def _load_file(b: Bundle, path: Path, display: str, limits: Limits, stream: bool) -> _FileLoad:
     """Load one file into ``b``."""
-    out = _FileLoad(None)
     try:
         docs, raw = iter_documents(path, display, limits)
     except InputError as exc:
+        out = _FileLoad(None)
         out.refused(exc)
         return out
+    return _file_documents(b, docs, raw, display, limits, path if stream else None)
+
+
+def _file_documents(
+    b: Bundle,
+    docs: Iterable[RawDocument],
+    raw: bytes,
+    display: str,
+    limits: Limits,
+    stream_from: Path | None,
+) -> _FileLoad:
+    """Validate and file the documents ``docs`` parsed from ``raw``.
+
+    With ``stream_from`` (the file ``raw`` was read from), JSONL reports are left on disk.
+    """
+    out = _FileLoad(None)
     first_streamed = len(b.streamed)
     kinds: set[str] = set()
     it = iter(docs)
@@ -117,8 +195,8 @@ def _load_file(b: Bundle, path: Path, display: str, limits: Limits, stream: bool
         except InputError as exc:
             out.refused(exc)
             continue
-        if stream and isinstance(model, Report) and doc.span is not None:
-            out.problems += b.add_streamed(model, doc, path, raw)
+        if stream_from is not None and isinstance(model, Report) and doc.span is not None:
+            out.problems += b.add_streamed(model, doc, stream_from, raw)
             kinds.add("report")
             continue
         out.other_documents = True

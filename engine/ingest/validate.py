@@ -25,6 +25,7 @@ from engine.ingest.files import RawDocument, package_dir
 from engine.ingest.limits import escape_pointer
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.findings import FindingsDocument
+from engine.model.keys import Attestation
 from engine.model.records import RECORD_MODELS, Report
 from engine.model.schema import schema_for
 
@@ -33,6 +34,7 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "treaty": TreatyState,
     "report": Report,
     "findings": FindingsDocument,
+    "attestation": Attestation,
 }
 """The model of each document type, by the value of its ``document`` field."""
 

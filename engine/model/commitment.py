@@ -8,6 +8,7 @@ from typing import Literal, Union
 from pydantic import Field, model_validator
 
 from engine.model.base import Doc
+from engine.model.keys import KeyRegistry
 from engine.model.records import PARTY_CODE, EvidenceLevel
 from engine.model.rules import Rule
 
@@ -291,6 +292,10 @@ class TreatyState(Doc):
         default_factory=lambda: ["non_exclusivity", "shared_standards", "confidence_building"]
     )
     """Categories that must each have at least one commitment."""
+    key_registry: KeyRegistry | None = None
+    """The public keys that sign reports (issue 13, docs/submissions.md). Once it is present,
+    every report must be signed by a key valid at its submission, and the signer decides the
+    report's source and evidence level; without it, documents are trusted as they say."""
 
     @model_validator(mode="after")
     def _unique(self) -> TreatyState:
@@ -302,6 +307,13 @@ class TreatyState(Doc):
         dupc = sorted({c for c in ids if ids.count(c) > 1})
         if dupc:
             raise ValueError(f"commitment {dupc[0]} is listed twice")
+        if self.key_registry is not None:
+            for entry in self.key_registry.keys:
+                if entry.role == "party" and entry.holder not in codes:
+                    raise ValueError(
+                        f"key {entry.key_id} is held by {entry.holder}, which is not a party of "
+                        "the treaty: list the party, or correct the holder"
+                    )
         return self
 
     def party(self, code: str) -> Party | None:

@@ -26,6 +26,15 @@ class Evidence(Doc):
     """Source of that report."""
     sha256: str
     """sha256 of the record's canonical JSON as submitted."""
+    key_id: str | None = None
+    """Key id of the registered key that signed the report (None: its signature was not
+    verified, because the treaty has no key registry or the report was admitted unsigned)."""
+    signer: str | None = None
+    """Holder of that key: a party code, ``SECRETARIAT``, ``INSPECTORATE`` or a monitor's
+    name."""
+    admitted_unsigned: bool = False
+    """The report was unsigned although the treaty has a key registry, and was admitted at
+    open-source rank by ``--allow-unsigned``."""
 
 
 class Explanation(Doc):

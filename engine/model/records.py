@@ -7,10 +7,11 @@ it in ``Record``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal, Union
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, PrivateAttr, model_validator
 
 from engine.model.base import Doc
 
@@ -521,6 +522,28 @@ class Period(Doc):
         return self
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Who vouches for a report, as the loader established it; never read from the document.
+
+    Set by ``engine.ingest`` once the report's signature has been verified against the treaty's
+    key registry (``key_id`` and ``holder``), or once an unsigned report was admitted with
+    ``--allow-unsigned`` although the treaty has a registry (``admitted_unsigned``). A report
+    read without a registry has neither.
+    """
+
+    key_id: str | None = None
+    """Key id of the registered key whose signature over the report's bytes verified."""
+    holder: str | None = None
+    """Holder of that key: a party code, ``SECRETARIAT``, ``INSPECTORATE`` or a monitor's name."""
+    admitted_unsigned: bool = False
+    """Unsigned under a key registry, admitted at open-source rank by ``--allow-unsigned``."""
+
+
+UNVERIFIED = Provenance()
+"""The provenance of a report read without a key registry."""
+
+
 class Report(Doc):
     """One submission about one party's conduct."""
 
@@ -544,6 +567,8 @@ class Report(Doc):
     records: list[Record] = Field(default_factory=list)
     """Typed conduct records."""
 
+    _provenance: Provenance = PrivateAttr(default=UNVERIFIED)
+
     @model_validator(mode="after")
     def _source_party(self) -> Report:
         if self.source == "other_party" and self.source_party is None:
@@ -552,8 +577,31 @@ class Report(Doc):
 
     @property
     def level(self) -> str:
-        """What backs the report: its ``evidence_level``, else its source."""
+        """The evidence level: ``evidence_level`` if given, else the source."""
         return self.evidence_level or self.source
+
+    @property
+    def provenance(self) -> Provenance:
+        """Who vouches for the report (set by the loader, see ``Provenance``)."""
+        return self._provenance
+
+    def with_origin(
+        self,
+        source: Source,
+        source_party: str | None,
+        evidence_level: EvidenceLevel | None,
+        provenance: Provenance,
+    ) -> Report:
+        """A copy whose origin is the one the loader established (the signer decides it)."""
+        copy = self.model_copy(
+            update={
+                "source": source,
+                "source_party": source_party,
+                "evidence_level": evidence_level,
+            }
+        )
+        copy._provenance = provenance
+        return copy
 
 
 RECORD_MODELS: dict[str, type[RecordBase]] = {

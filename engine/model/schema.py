@@ -17,6 +17,7 @@ SCHEMA_BASE = "https://treaty-engine.dev/schemas/"
 def _models() -> dict[str, type[BaseModel]]:
     from engine.model.commitment import Commitment, TreatyState
     from engine.model.findings import FindingsDocument
+    from engine.model.keys import Attestation
     from engine.model.records import Report
 
     return {
@@ -24,10 +25,11 @@ def _models() -> dict[str, type[BaseModel]]:
         "treaty": TreatyState,
         "report": Report,
         "findings": FindingsDocument,
+        "attestation": Attestation,
     }
 
 
-DOCUMENT_TYPES = ("commitment", "treaty", "report", "findings")
+DOCUMENT_TYPES = ("commitment", "treaty", "report", "findings", "attestation")
 
 
 def schema_for(document: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from engine.model.findings import STATUS_ORDER, Finding, Summary
+from engine.model.findings import STATUS_ORDER, Evidence, Finding, Summary
 
 STATUSES: tuple[str, ...] = tuple(sorted(STATUS_ORDER, key=STATUS_ORDER.__getitem__))
 """Every status, worst first: breach, gap, compliant, not_applicable."""
@@ -87,11 +87,24 @@ def values_text(f: Finding) -> str:
     return "; ".join(f"{k} = {v}" for k, v in f.explanation.values.items())
 
 
+def signed_text(e: Evidence) -> str:
+    """Who signed the report of ``e``: ``signed by ARC (key 0123456789abcdef)``.
+
+    ``admitted unsigned`` for a report admitted by ``--allow-unsigned``; "" when the treaty has
+    no key registry.
+    """
+    if e.key_id is not None:
+        return f"signed by {e.signer} (key {e.key_id})"
+    return "admitted unsigned" if e.admitted_unsigned else ""
+
+
 def evidence_text(f: Finding, paths: Mapping[str, str]) -> str:
-    """Each evidence record with its report, source, file (from ``paths``) and short sha256."""
+    """Each evidence record: its report, source, file (from ``paths``), signer, short sha256."""
     parts = []
     for e in f.evidence:
         where = paths.get(e.report)
         loc = f"{e.report}, {e.source}" + (f", {where}" if where else "")
+        signed = signed_text(e)
+        loc += f", {signed}" if signed else ""
         parts.append(f"{e.record} ({e.kind}) in {loc}, sha256 {e.sha256[:12]}")
     return "; ".join(parts)

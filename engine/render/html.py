@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from engine.model.findings import Finding
+from engine.model.findings import Evidence, Finding
 from engine.render.common import (
     STATUS_WORD,
     STATUSES,
@@ -81,6 +81,7 @@ _BASE_CSS = (
     ".finding .change{font-size:12px;font-weight:700;margin-left:6px;color:#1f2a36}"
     ".finding p{margin:6px 0}"
     ".cf{color:#1e5a2d}"
+    ".signed{font-weight:600;color:#1e5a2d}.unsigned{font-weight:600;color:#b3261e}"
     "dl.values{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:6px 0;font-size:13px}"
     "dl.values dt{color:#52606b}dl.values dd{margin:0}"
     "blockquote{margin:6px 0;padding:4px 10px;border-left:3px solid #c9d1d8;color:#3c4850;font-size:13px}"
@@ -106,6 +107,18 @@ def _css() -> str:
             f".bar-{st}{{fill:{strong}}}"
         )
     return _BASE_CSS + "".join(status_rules)
+
+
+def _signer_cell(e: Evidence) -> str:
+    """Who signed the evidence's report: holder and key id, admitted unsigned, or unverified."""
+    if e.key_id is not None:
+        return (
+            f'<span class="signed">{h(e.signer)}</span> '
+            f'<span class="mono" title="key id {h(e.key_id)}">key {h(e.key_id)}</span>'
+        )
+    if e.admitted_unsigned:
+        return '<span class="unsigned">unsigned, admitted at open-source rank</span>'
+    return '<span class="unsigned">not verified (no key registry)</span>'
 
 
 def _badge(status: str) -> str:
@@ -332,11 +345,13 @@ def _finding(ctx: ReportContext, f: Finding, anchor: str) -> list[str]:
     if f.evidence:
         out.append(
             '<table class="data evidence"><thead><tr><th>Record</th><th>Kind</th><th>Report</th>'
-            "<th>Source</th><th>Report file</th><th>sha256</th></tr></thead><tbody>"
+            "<th>Source</th><th>Signed by</th><th>Report file</th><th>sha256</th></tr></thead>"
+            "<tbody>"
         )
         for e in f.evidence:
             out.append(
                 f"<tr><td>{h(e.record)}</td><td>{h(e.kind)}</td><td>{h(e.report)}</td><td>{h(e.source)}</td>"
+                f"<td>{_signer_cell(e)}</td>"
                 f'<td class="mono">{h(ctx.report_paths.get(e.report, ""))}</td>'
                 f'<td class="mono" title="{h(e.sha256)}">{h(e.sha256[:12])}…</td></tr>'
             )

@@ -106,6 +106,8 @@ def verify_as_dict(result: VerifyResult, name: str) -> dict[str, object]:
             }
             for d in result.findings
         ],
+        "signatures": result.signatures,
+        "registered_keys": result.keys,
         "problems": list(result.problems),
         "notes": list(result.notes),
     }

@@ -213,8 +213,14 @@ def render_verify(result: VerifyResult, name: str) -> str:
     if result.ok:
         n = len(result.inputs)
         f = len(result.recomputed.findings) if result.recomputed else 0
+        signed = (
+            f", {result.signatures} signature(s) valid under {result.keys} registered key(s)"
+            if result.keys
+            else ""
+        )
         lines.append(
-            f"verified: {name}: {n} input(s) unchanged, {f} finding(s) identical on re-evaluation"
+            f"verified: {name}: {n} input(s) unchanged{signed}, {f} finding(s) identical on "
+            "re-evaluation"
         )
     else:
         lines.append(f"NOT verified: {name}")

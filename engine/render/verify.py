@@ -6,7 +6,10 @@ was made), the as-of date and the filters. ``verify_document`` re-hashes each re
 loads them, evaluates again with the same as-of date and filters, and compares the findings.
 
 The document is confirmed only if every input has the recorded sha256 and the re-evaluation gives
-the same findings, summary and run id.
+the same findings, summary and run id. Loading the inputs again re-checks every key of the
+treaty's key registry (each key id must be its public key's) and every signature, with the
+claims each signer may make (``engine.ingest.provenance``): a changed signature, or a changed key
+in the registry, fails the verification even before the hashes are compared.
 
 Which treaty-state document was used: the run takes the treaty state from the paths it was
 given, else from the commitment library. When two are recorded, the one outside the bundled
@@ -28,6 +31,7 @@ from engine.ingest import (
     bundled_commitments_dir,
     cross_check,
     load_paths,
+    settle_origins,
     sha256_bytes,
 )
 from engine.model.base import ENGINE_VERSION as __version__
@@ -77,6 +81,10 @@ class VerifyResult:
     notes: list[str] = field(default_factory=list)
     """Information that does not by itself fail the verification."""
     recomputed: FindingsDocument | None = None
+    signatures: int = 0
+    """Envelopes whose signature verified again against the key registry."""
+    keys: int = 0
+    """Keys of the treaty's key registry (each checked against its key id)."""
 
     @property
     def ok(self) -> bool:
@@ -104,10 +112,16 @@ def _under(path: str, folder: Path) -> bool:
     return True
 
 
-def rebuild_bundle(inputs: Sequence[InputDigest], limits: Limits = DEFAULT_LIMITS) -> Bundle:
+def rebuild_bundle(
+    inputs: Sequence[InputDigest], limits: Limits = DEFAULT_LIMITS, *, allow_unsigned: bool = False
+) -> Bundle:
     """Load the recorded input files into one bundle, as ``treaty check`` assembled it.
 
-    Raises ``InputError`` if a file is invalid or the treaty state is ambiguous.
+    Signatures are verified and origins settled again, as the run did (``allow_unsigned`` as
+    ``--allow-unsigned``).
+
+    Raises ``InputError`` if a file is invalid, the treaty state is ambiguous, or a signature or
+    a report's origin is refused.
     """
     paths = [i.path for i in inputs]
     loaded = load_paths(paths, limits)
@@ -140,11 +154,15 @@ def rebuild_bundle(inputs: Sequence[InputDigest], limits: Limits = DEFAULT_LIMIT
     bundle.commitments = loaded.commitments
     bundle.commitment_paths = loaded.commitment_paths
     bundle.reports = loaded.reports
+    bundle.attestations = loaded.attestations
+    bundle.signed = loaded.signed
     bundle.inputs = loaded.inputs
     if treaties:
         bundle.treaty, bundle.treaty_path = treaties[0]
         bundle.treaties = [treaties[0]]
     cross_check(bundle, require_treaty=True)
+    assert bundle.treaty is not None
+    settle_origins(bundle, bundle.treaty.key_registry, allow_unsigned=allow_unsigned)
     return bundle
 
 
@@ -179,8 +197,12 @@ def verify_document(
     limits: Limits = DEFAULT_LIMITS,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    allow_unsigned: bool = False,
 ) -> VerifyResult:
-    """Re-hash the recorded inputs, evaluate again and compare (see the module docstring)."""
+    """Re-hash the recorded inputs, evaluate again and compare (see the module docstring).
+
+    ``allow_unsigned`` admits unsigned reports as ``--allow-unsigned`` did in the run.
+    """
     result = VerifyResult()
     for i in doc.inputs:
         result.inputs.append(InputCheck(i.path, i.document, i.sha256, _hash_file(i.path)))
@@ -192,10 +214,13 @@ def verify_document(
             f"the document was made by treaty-engine {doc.engine_version}; this is {__version__}"
         )
     try:
-        bundle = rebuild_bundle(doc.inputs, limits)
+        bundle = rebuild_bundle(doc.inputs, limits, allow_unsigned=allow_unsigned)
     except InputError as exc:
         result.problems.extend(f"cannot re-evaluate: {p.render()}" for p in exc.problems)
         return result
+    result.signatures = len(bundle.signers)
+    registry = bundle.treaty.key_registry if bundle.treaty else None
+    result.keys = len(registry.keys) if registry else 0
     filters = doc.filters
     try:
         again = run_check(

@@ -44,12 +44,13 @@ def test_assemble_takes_the_library_and_the_given_treaty_and_reports() -> None:
     assert bundle.treaty_path is not None and bundle.treaty_path.endswith("treaty-state.yaml")
     assert bundle.reports and {lr.report.subject_party for lr in bundle.reports} == {"ARC"}
     paths = [i.path for i in bundle.inputs]
-    assert paths[-1].endswith("ARC-self.yaml") and paths[-2].endswith("treaty-state.yaml")
-    assert all("commitments" in p for p in paths[:-2]), "the library's files come first"
+    assert paths[-3].endswith("treaty-state.yaml") and paths[-2].endswith("ARC-self.yaml")
+    assert paths[-1].endswith("ARC-self.yaml.dsse.json"), "its envelope, found beside it"
+    assert all("commitments" in p for p in paths[:-3]), "the library's files come first"
 
 
 def test_assemble_streams_jsonl_reports_on_request() -> None:
-    jsonl = EXAMPLES / "reports" / "secretariat-and-open-source.jsonl"
+    jsonl = EXAMPLES / "reports" / "secretariat.jsonl"
 
     assert assemble([TREATY, jsonl], stream=True).streamed
     assert not assemble([TREATY, jsonl]).streamed

@@ -438,7 +438,13 @@ def test_records_limit_applies_to_check_too(tmp_path: Path) -> None:
     assert_one_limit_line(res, p, "--max-records", f"limit of {RECORDS}")
 
     res = cli(
-        str(tmp_path), "--as-of", "2029-06-30", "--max-records", str(RECORDS + 1), command="check"
+        str(tmp_path),
+        "--as-of",
+        "2029-06-30",
+        "--max-records",
+        str(RECORDS + 1),
+        "--allow-unsigned",  # the demo's treaty state has a key registry; this report is unsigned
+        command="check",
     )
     assert res.returncode in (0, 1), res.stderr
     assert "Traceback" not in res.stderr

@@ -28,6 +28,8 @@ AS_OF = date(2029, 6, 30)
 def _example_reports() -> list[dict[str, Any]]:
     docs: list[dict[str, Any]] = []
     for f in sorted((EXAMPLES / "reports").iterdir()):
+        if f.name.endswith(".dsse.json"):
+            continue  # an envelope carries the report beside it
         text = f.read_text(encoding="utf-8")
         if f.suffix == ".jsonl":
             docs += [json.loads(ln) for ln in text.splitlines() if ln.strip()]
@@ -40,7 +42,10 @@ def _as_jsonl(tmp: Path) -> Path:
     """The examples with every report rewritten as one JSONL line, one file per subject party."""
     out = tmp / "archive"
     (out / "reports").mkdir(parents=True)
-    (out / "treaty-state.yaml").write_bytes((EXAMPLES / "treaty-state.yaml").read_bytes())
+    # Without the demo's key registry: these files regroup reports of several signers, unsigned.
+    treaty = yaml.safe_load((EXAMPLES / "treaty-state.yaml").read_text(encoding="utf-8"))
+    treaty.pop("key_registry")
+    (out / "treaty-state.yaml").write_text(yaml.safe_dump(treaty), encoding="utf-8")
     by_party: dict[str, list[str]] = {}
     for d in _example_reports():
         by_party.setdefault(d["subject_party"], []).append(json.dumps(d, default=str))
