@@ -64,11 +64,6 @@ def commitment_key(cid: str, commitments: Mapping[str, Commitment]) -> str:
     return _digest({"commitment": _content(c), "evidence_from": refs})
 
 
-def set_digest(commitments: Mapping[str, Commitment]) -> str:
-    """Digest of a whole commitment set (for labelling and caching variants)."""
-    return _digest({cid: _content(commitments[cid]) for cid in sorted(commitments)})
-
-
 @dataclass
 class Stats:
     """How much work the cache saved."""
