@@ -1,13 +1,19 @@
 """Independent reference evaluator of the rule language (the differential oracle).
 
-Written only from ``docs/rules.md`` and the document models. It deliberately does not import
-``engine.evaluate.evaluator``, ``engine.rules.compile``, ``engine.rules.backend`` nor ``engine.rules.time``: its own
-small calendar helpers are below, so a bug in the production helpers is caught too. Speed does
-not matter here; every step is spelled out in the order of the specification.
+Written only from ``docs/rules.md`` and the document models. It imports nothing of the engine
+but ``engine.model`` (never ``engine.evaluate``, ``engine.explain``, ``engine.rules`` nor
+``engine.render``; a test checks it): its own small calendar helpers and comparisons are below,
+so a bug in the production helpers is caught too. Speed does not matter here; every step is
+spelled out in the order of the specification.
 
 Entry point: :func:`oracle_evaluate`. It returns, for every finding, the tuple
-``(party, commitment_id, subject, status, flags)`` with ``flags`` a sorted tuple, sorted by party,
+``(party, commitment_id, subject, status, flags, reason)`` (a :class:`Finding`) with ``flags`` a
+sorted tuple and ``reason`` the finding's reason code (docs/rules.md section 13), sorted by party,
 commitment and subject (a party-level finding has subject ``None`` and sorts first).
+
+The reason codes are derived here from the text of section 13 alone: each verdict below names
+its code where it is made, and the combinations (readings of a disputed record, rules of one
+commitment) keep the code of the verdict whose status wins.
 
 Readings of the specification where it is silent or ambiguous are marked ``READING:`` below.
 """
@@ -18,12 +24,12 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic_core import PydanticUndefined
 
 from engine.model.commitment import Commitment, Parameter, Party, TreatyState
-from engine.model.records import Report
+from engine.model.records import RECORD_MODELS, Report
 from engine.model.rules import (
     AllOf,
     AnyOf,
@@ -41,7 +47,18 @@ from engine.model.rules import (
 )
 
 UTC = UTC
-Finding = tuple[str, str, str | None, str, tuple[str, ...]]
+
+
+class Finding(NamedTuple):
+    """One finding of the oracle: what the differential test compares."""
+
+    party: str
+    commitment: str
+    subject: str | None
+    status: str
+    flags: tuple[str, ...]
+    reason: str
+
 
 # Own copy of the evidence ranks of docs/rules.md section 2 (not imported on purpose).
 RANK = {"self": 1, "open_source": 2, "other_party": 2, "secretariat": 3, "inspection": 4}
@@ -364,7 +381,14 @@ def merge_versions(
     if not disputed:
         return [Version(with_defaults(kind, merged), "merged")]
     # READING: the "disagreeing sources" are the sources stating at least one disputed field.
-    disagreeing = sorted({s.source_name for stating in disputed.values() for s, _ in stating})
+    # READING: their versions are listed highest-ranked source first, ties by source name (the
+    # order section 2 uses to choose between sources); section 13 takes the reason code of the
+    # first reading when the readings agree on the status.
+    ranks = {s.source_name: s.rank for s in statements}
+    disagreeing = sorted(
+        {s.source_name for stating in disputed.values() for s, _ in stating},
+        key=lambda name: (-ranks[name], name),
+    )
     versions = []
     for name in disagreeing:
         fields = dict(merged)
@@ -384,8 +408,6 @@ def with_defaults(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """The lead's ruling (docs/rules.md section 3): a field no source states takes its schema
     default when it has one (``biological_data: false``, lists ``[]``); merging still uses only
     stated fields, so silence never disputes a statement."""
-    from engine.model.records import RECORD_MODELS
-
     out = dict(fields)
     for name, info in RECORD_MODELS[kind].model_fields.items():
         if name in out or name in NOT_MERGED:
@@ -705,6 +727,7 @@ class Reach:
     kind: str  # "in", "na" or "gap"
     flags: frozenset[str] = frozenset()
     transition: bool = False
+    reason: str = ""  # section 13: why the record is out of reach ("na") or cannot be placed
 
 
 def event_field(scope: Scope | None) -> str | None:
@@ -732,20 +755,23 @@ def reach(rule: Any, fields: dict[str, Any], party: PartyInfo, as_of: date, t_mo
     if scope.event is not None:
         v = fields.get(scope.event, ABSENT)
         if v is ABSENT or not is_temporal(v):
-            return Reach("gap")  # READING: an act that cannot be dated cannot be placed in time
+            # READING: an act that cannot be dated cannot be placed in time
+            return Reach("gap", reason="undated")
         d = day_of(v)
         if d < eif:
-            return Reach("na", frozenset({"before_entry_into_force"}))
+            return Reach(
+                "na", frozenset({"before_entry_into_force"}), False, "act_before_entry_into_force"
+            )
         if w is not None and d >= w:
-            return Reach("na", frozenset({"after_withdrawal"}))
+            return Reach("na", frozenset({"after_withdrawal"}), False, "act_after_withdrawal")
         # the lead's ruling (docs/rules.md section 5): only classify rules treat a future act as
         # not yet due; a deadline rule judges it by its due point (notice owed before a start)
         if d > as_of and not isinstance(rule, DeadlineRule):
-            return Reach("na", frozenset({"not_yet_due"}))
+            return Reach("na", frozenset({"not_yet_due"}), False, "act_after_as_of")
         return Reach("in")
     v = fields.get(scope.start, ABSENT)
     if v is ABSENT or not is_temporal(v):
-        return Reach("gap")
+        return Reach("gap", reason="undated")
     start = day_of(v)
     end = None
     if scope.end is not None:
@@ -756,13 +782,20 @@ def reach(rule: Any, fields: dict[str, Any], party: PartyInfo, as_of: date, t_mo
     hi = min(d for d in (end, w, as_of + timedelta(days=1)) if d is not None)
     if lo >= hi:
         # READING: the empty window carries the flag of the bound that emptied it, like acts.
+        # Section 13 names the same bounds, tested in the order of its table: ended on or before
+        # entry into force, began on or after withdrawal, begins after the as-of date, other.
         if end is not None and end <= eif:
-            return Reach("na", frozenset({"before_entry_into_force"}))
+            return Reach(
+                "na",
+                frozenset({"before_entry_into_force"}),
+                False,
+                "situation_ended_before_entry_into_force",
+            )
         if w is not None and start >= w:
-            return Reach("na", frozenset({"after_withdrawal"}))
+            return Reach("na", frozenset({"after_withdrawal"}), False, "situation_after_withdrawal")
         if start > as_of:
-            return Reach("na", frozenset({"not_yet_due"}))
-        return Reach("na")
+            return Reach("na", frozenset({"not_yet_due"}), False, "situation_after_as_of")
+        return Reach("na", reason="situation_outside_window")
     transition = start < eif and hi <= add_months(eif, t_months)
     return Reach("in", transition=transition)
 
@@ -778,38 +811,44 @@ class VR:
     flags: frozenset[str] = frozenset()
     event: date | None = None
     relied: frozenset[tuple[str, str, str]] = frozenset()  # records a compliant result rests on
+    reason: str = ""  # the reason code of docs/rules.md section 13
 
 
-def gap(flag: str, event: date | None = None) -> VR:
-    return VR("gap", frozenset({flag}), event)
+def gap(flag: str, reason: str, event: date | None = None) -> VR:
+    return VR("gap", frozenset({flag}), event, reason=reason)
 
 
-def combine_versions(results: list[VR | None]) -> VR | None:
+def combine_versions(results: list[VR | None], disagree: str = "readings_disagree") -> VR | None:
     """All versions agree on the status: it stands (flags merged); else gap(contradictory).
 
     READING: a version in which the record is not selected (its ``where`` is false) counts as
     ``not_applicable``: a source saying the rule does not apply at all disagrees with a source
     implying a breach. If no version is selected there is no finding.
+
+    Reason codes (section 13): such a reading is ``outside_rule``; readings that disagree give
+    ``disagree`` (``readings_disagree``, for a cycle ``cycle_disputed``). READING: readings that
+    agree on the status keep the code of the first reading, in the order of the versions (the
+    disagreeing sources by name, section 2), as rules do in section 13.
     """
     if all(r is None for r in results):
         return None
-    rs = [r if r is not None else VR("not_applicable") for r in results]
+    rs = [r if r is not None else VR("not_applicable", reason="outside_rule") for r in results]
     statuses = {r.status for r in rs}
     relied = frozenset().union(*(r.relied for r in rs))
     events = [r.event for r in rs if r.event is not None]
     event = min(events) if events else None
     if len(statuses) == 1:
         flags = frozenset().union(*(r.flags for r in rs))
-        return VR(statuses.pop(), flags, event, relied)
+        return VR(statuses.pop(), flags, event, relied, rs[0].reason)
     # READING: a contradictory finding carries only the flag contradictory.
-    return VR("gap", frozenset({"contradictory"}), event, relied)
+    return VR("gap", frozenset({"contradictory"}), event, relied, disagree)
 
 
 def finalise(
     vr: VR, rule: Any, c: Commitment, self_only: Mapping[tuple[str, str, str], bool]
 ) -> VR:
     """Corroboration (section 9) and sanctions (section 10) on a combined rule finding."""
-    status, flags = vr.status, set(vr.flags)
+    status, flags, reason = vr.status, set(vr.flags), vr.reason
     if (
         status == "compliant"
         and rule.corroboration != "none"
@@ -819,6 +858,8 @@ def finalise(
         flags.add("uncorroborated")
         if rule.corroboration == "required":
             status = "gap"  # READING: the compliant outcome's other flags are kept
+            # section 13: the gap carries this code whatever the compliant verdict it wraps
+            reason = "uncorroborated_required"
     if status == "breach":
         enf = c.enforcement
         # READING: the event of a breach is the subject's scope date (for a cycle, its due
@@ -827,7 +868,7 @@ def finalise(
             enf.sanction_from is not None and vr.event is not None and vr.event < enf.sanction_from
         ):
             flags.add("no_sanction_available")
-    return VR(status, frozenset(flags), vr.event, vr.relied)
+    return VR(status, frozenset(flags), vr.event, vr.relied, reason)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -876,21 +917,28 @@ def _subject_preamble(
     r = reach(rule, fields, party, env.as_of, transition_months(env.treaty, c, party.eif))
     if r.kind == "na":
         # READING: being out of reach is decided before parameter gaps and missing details.
-        return VR("not_applicable", r.flags, event)
-    if r.kind == "gap" or missed:
-        return gap("insufficient_detail", event)
+        return VR("not_applicable", r.flags, event, reason=r.reason)
+    if r.kind == "gap":
+        # READING: an undated record is ``undated`` even if a parameter is also missing (its
+        # parameters are read on a date the record does not give).
+        return gap("insufficient_detail", "undated", event)
+    if missed:
+        return gap("insufficient_detail", "parameter_not_in_force", event)
     # the lead's ruling: an empty list counts as not reported for ``requires``
     if any(name not in fields or fields[name] == [] for name in rule.requires):
-        return gap("insufficient_detail", event)
+        return gap("insufficient_detail", "missing_required", event)
     ctx.subject = fields
     return (None, ctx, fields, r, event)
 
 
-def _transition(status: str, flags: frozenset[str], r: Reach) -> tuple[str, frozenset[str]]:
+def _transition(
+    status: str, flags: frozenset[str], r: Reach, reason: str
+) -> tuple[str, frozenset[str], str]:
+    """A breach within the transition period is compliant(transition), code ``transition``."""
     if status == "breach" and r.transition:
         # READING: the breach's own flags are replaced by the single flag transition.
-        return "compliant", frozenset({"transition"})
-    return status, flags
+        return "compliant", frozenset({"transition"}), "transition"
+    return status, flags, reason
 
 
 def classify_version(
@@ -904,12 +952,14 @@ def classify_version(
     for case in rule.cases:
         held = holds(case.when, fields, ctx)
         if ctx.misses:
-            return gap("insufficient_detail", event)
+            return gap("insufficient_detail", "parameter_not_in_force", event)
         if held:
             outcome = case
             break
-    status, flags = _transition(outcome.status, frozenset(outcome.flags), r)
-    return VR(status, flags, event, frozenset({rec.key}))
+    status, flags, reason = _transition(
+        outcome.status, frozenset(outcome.flags), r, "classify_case"
+    )
+    return VR(status, flags, event, frozenset({rec.key}), reason)
 
 
 @dataclass(frozen=True)
@@ -987,10 +1037,12 @@ def excuse(
         elif any(hits):
             sometimes = True
     if always:
-        status, flags = _transition(ex.outcome.status, frozenset(ex.outcome.flags), r)
-        return VR(status, flags, event, frozenset({rec.key, *always}))
+        status, flags, reason = _transition(
+            ex.outcome.status, frozenset(ex.outcome.flags), r, "excused"
+        )
+        return VR(status, flags, event, frozenset({rec.key, *always}), reason)
     if sometimes:
-        return VR("gap", frozenset({"contradictory"}), event)
+        return VR("gap", frozenset({"contradictory"}), event, reason="excuse_disputed")
     return None
 
 
@@ -1009,10 +1061,14 @@ def deadline_version(
             continue
         amount = d.offset.amount
         if isinstance(amount, ParamRef):
-            amount = ctx.param(amount.param)[0]
+            # read apart from ``ctx``, whose misses are those of the deadlines' ``when``
+            offset_ctx = Ctx(ctx.treaty, ctx.commitment, ctx.rule, ctx.records, ctx.event_date)
+            amount = offset_ctx.param(amount.param)[0]
         anchor = fields.get(d.anchor, ABSENT)
         if amount is ABSENT:
-            continue  # the miss is recorded in ctx
+            # section 13: an offset that cannot be computed is ``deadline_anchor_missing``
+            undetermined = True
+            continue
         if (
             not is_number(amount)
             or int(amount) != amount
@@ -1024,8 +1080,12 @@ def deadline_version(
             undetermined = True
             continue
         dues.append(due_point(anchor, int(amount), d.offset.unit, d.direction, party.holidays))
-    if ctx.misses or undetermined:
-        return gap("insufficient_detail", event)
+    if ctx.misses:
+        # READING: a parameter read by a deadline's ``when`` is ``parameter_not_in_force``, and
+        # it wins over a deadline that cannot be computed: which deadlines apply is unknown.
+        return gap("insufficient_detail", "parameter_not_in_force", event)
+    if undetermined:
+        return gap("insufficient_detail", "deadline_anchor_missing", event)
     if not dues:
         # READING: a trigger for which no deadline applies owes nothing: as if not selected.
         return None
@@ -1063,18 +1123,26 @@ def deadline_version(
         elif any(on for _, on in per_version):
             on_time_some = True
     if ctx.misses:
-        return gap("insufficient_detail", event)
+        return gap("insufficient_detail", "parameter_not_in_force", event)
     if on_time_all:
-        return VR("compliant", frozenset(), event, frozenset({rec.key, *on_time_all}))
+        return VR(
+            "compliant", frozenset(), event, frozenset({rec.key, *on_time_all}), "deadline_met"
+        )
     if on_time_some:
-        return VR("gap", frozenset({"contradictory"}), event)
+        return VR("gap", frozenset({"contradictory"}), event, reason="deadline_disputed")
     if exists:
-        status, flags = _transition(rule.on_late.status, frozenset(rule.on_late.flags), r)
+        status, flags, reason = _transition(
+            rule.on_late.status, frozenset(rule.on_late.flags), r, "deadline_late"
+        )
     elif due.key > end_of_day(env.as_of):
-        return VR("not_applicable", frozenset({"not_yet_due"}), event)
+        return VR(
+            "not_applicable", frozenset({"not_yet_due"}), event, reason="deadline_not_yet_due"
+        )
     else:
-        status, flags = _transition(rule.on_missing.status, frozenset(rule.on_missing.flags), r)
-    return VR(status, flags, event, frozenset({rec.key}))
+        status, flags, reason = _transition(
+            rule.on_missing.status, frozenset(rule.on_missing.flags), r, "deadline_missing"
+        )
+    return VR(status, flags, event, frozenset({rec.key}), reason)
 
 
 def subject_findings(
@@ -1187,7 +1255,9 @@ def periodic_cycles(
             # READING: a submission whose ``at`` is not stated cannot be placed and is ignored.
             ok = ok and at is not ABSENT and is_temporal(at)
             cyc = ff.get(rule.cycle_field, ABSENT) if rule.cycle_field else ABSENT
-            info = SubInfo(ok, at, cyc, all(n in ff for n in rule.requires))
+            # the lead's ruling (section 12): an empty list counts as not reported for requires
+            complete = all(n in ff and ff[n] != [] for n in rule.requires)
+            info = SubInfo(ok, at, cyc, complete)
             if info not in infos:
                 infos.append(info)
         if any(i.ok for i in infos):
@@ -1195,7 +1265,10 @@ def periodic_cycles(
     if missed:
         # READING: a parameter not in force in the submission selector makes every cycle
         # gap(insufficient_detail).
-        return [Cycle(d, [gap("insufficient_detail", d)], [False]) for d in dues]
+        return [
+            Cycle(d, [gap("insufficient_detail", "parameter_not_in_force", d)], [False])
+            for d in dues
+        ]
 
     cycles = [Cycle(d, [], []) for d in dues]
     for choice in itertools.product(*[range(len(infos)) for _, infos in candidates]):
@@ -1221,17 +1294,26 @@ def periodic_cycles(
             if got is not None:
                 r, info = got
                 if not info.complete:
-                    vr = gap("insufficient_detail", d)
+                    vr = gap("insufficient_detail", "cycle_missing_required", d)
                 elif day_of(info.at) <= d:
-                    vr = VR("compliant", frozenset(), d, frozenset({r.key}))
+                    vr = VR("compliant", frozenset(), d, frozenset({r.key}), "cycle_met")
                 else:
                     vr = VR(
-                        rule.on_late.status, frozenset(rule.on_late.flags), d, frozenset({r.key})
+                        rule.on_late.status,
+                        frozenset(rule.on_late.flags),
+                        d,
+                        frozenset({r.key}),
+                        "cycle_late",
                     )
             elif d < as_of:
-                vr = VR(rule.on_missing.status, frozenset(rule.on_missing.flags), d)
+                vr = VR(
+                    rule.on_missing.status,
+                    frozenset(rule.on_missing.flags),
+                    d,
+                    reason="cycle_missing",
+                )
             else:
-                vr = VR("not_applicable", frozenset({"not_yet_due"}), d)
+                vr = VR("not_applicable", frozenset({"not_yet_due"}), d, reason="cycle_not_yet_due")
             cyc.results.append(vr)
             cyc.submitted.append(got is not None)
     return cycles
@@ -1243,10 +1325,10 @@ def periodic_findings(
     cycles = periodic_cycles(rule, c, env, party)
     if cycles is None:
         # READING: a schedule that cannot be computed gives one finding without subject.
-        return {None: gap("insufficient_detail")}
+        return {None: gap("insufficient_detail", "parameter_not_in_force")}
     out: dict[str | None, VR] = {}
     for cyc in cycles:
-        combined = combine_versions(list(cyc.results))
+        combined = combine_versions(list(cyc.results), "cycle_disputed")
         assert combined is not None
         out[f"cycle:{cyc.due.isoformat()}"] = finalise(combined, rule, c, env.self_only)
     return out
@@ -1258,11 +1340,15 @@ def periodic_findings(
 
 
 def worse(a: VR, b: VR) -> VR:
-    """Worst status wins, with its flags (merged when both have that status)."""
+    """Worst status wins, with its flags (merged when both have that status).
+
+    ``a`` is the verdict of the earlier rule: with equal statuses its reason code stands
+    (section 13: the code of the first verdict of the worst status, in the order of the rules).
+    """
     if a.status == b.status:
-        return VR(a.status, a.flags | b.flags, a.event, a.relied | b.relied)
+        return VR(a.status, a.flags | b.flags, a.event, a.relied | b.relied, a.reason)
     top = a if SEVERITY[a.status] >= SEVERITY[b.status] else b
-    return VR(top.status, top.flags, top.event, top.relied)
+    return VR(top.status, top.flags, top.event, top.relied, top.reason)
 
 
 def binds(c: Commitment, code: str) -> bool:
@@ -1275,7 +1361,7 @@ def party_level(c: Commitment, env: Env, party: PartyInfo) -> VR:
     compliance."""
     sources = list(c.verification.evidence_from)
     if not sources:
-        return gap("unverifiable")
+        return gap("unverifiable", "absence_unverifiable")
     any_due = False
     unknown = False
     missing = False
@@ -1304,10 +1390,13 @@ def party_level(c: Commitment, env: Env, party: PartyInfo) -> VR:
                 elif not all(cyc.submitted):
                     missing = True
     if missing:
-        return gap("missing_report")
+        return gap("missing_report", "absence_missing_report")
     if unknown or not any_due:
-        return gap("unverifiable")
-    return VR("compliant")
+        # READING: a commitment that names evidence_from commitments none of which is in force,
+        # binds the party or has a periodic rule gets ``absence_not_yet_due`` too: section 13
+        # keeps ``absence_unverifiable`` for one that names none.
+        return gap("unverifiable", "absence_not_yet_due")
+    return VR("compliant", reason="absence_compliant")
 
 
 def oracle_evaluate(
@@ -1338,7 +1427,10 @@ def oracle_evaluate(
             if not c.rules:
                 continue  # docs/rules.md section 5: a commitment with no rules has no findings
             if info is None or not binds(c, p.code):
-                findings.append((p.code, cid, None, "not_applicable", ()))
+                # READING: a party that is not bound is ``not_bound`` even where the commitment
+                # does not list it either (section 10 decides unbound parties first).
+                reason = "not_bound" if info is None else "not_binding_on_party"
+                findings.append(Finding(p.code, cid, None, "not_applicable", (), reason))
                 continue
             by_subject: dict[str | None, VR] = {}
             for rule in c.rules:
@@ -1359,12 +1451,14 @@ def oracle_evaluate(
                 # docs/rules.md section 10: no report was ever owed (withdrawal before the
                 # first due date)
                 flags = ("after_withdrawal",) if info.withdrawal is not None else ()
-                findings.append((p.code, cid, None, "not_applicable", flags))
+                findings.append(Finding(p.code, cid, None, "not_applicable", flags, "nothing_owed"))
                 continue
             if not by_subject:
                 by_subject[None] = party_level(c, env, info)
             for subject, vr in by_subject.items():
-                findings.append((p.code, cid, subject, vr.status, tuple(sorted(vr.flags))))
+                findings.append(
+                    Finding(p.code, cid, subject, vr.status, tuple(sorted(vr.flags)), vr.reason)
+                )
 
     findings.sort(key=lambda f: (f[0], f[1], f[2] or ""))
     return findings
