@@ -516,12 +516,10 @@ def operand(op: Any, rec: dict[str, Any], ctx: Ctx) -> Any:
 
 
 def arith(a: Arith, rec: dict[str, Any], ctx: Ctx) -> Any:
+    """Section 3, ``derive``: the value of an arithmetic operand (ABSENT if it has none)."""
     vals = [operand(x, rec, ctx) for x in a.args]  # all evaluated: parameter misses are seen
     if a.op == "coalesce":
-        for v in vals:
-            if v is not ABSENT:
-                return v
-        return ABSENT
+        return next((v for v in vals if v is not ABSENT), ABSENT)
     if any(v is ABSENT for v in vals):
         return ABSENT
     if a.op == "count_distinct":
@@ -530,29 +528,39 @@ def arith(a: Arith, rec: dict[str, Any], ctx: Ctx) -> Any:
             return ABSENT
         return len({canon(x) for x in vals[0]})
     if a.op in ("min", "max"):
-        best = vals[0]
-        for v in vals[1:]:
-            o = order(v, best)
-            if o is None:
-                return ABSENT
-            if (a.op == "min" and o < 0) or (a.op == "max" and o > 0):
-                best = v
-        if len(vals) == 1 and not (is_number(best) or is_temporal(best)):
-            return ABSENT
-        return best
+        return _extreme(a.op, vals)
     if not all(is_number(v) for v in vals):
         return ABSENT
     if a.op == "abs":
         return abs(vals[0])
+    return _fold(a.op, vals)
+
+
+def _extreme(op: str, vals: list[Any]) -> Any:
+    """``min`` or ``max`` of comparable values (numbers, or dates and timestamps)."""
+    best = vals[0]
+    for v in vals[1:]:
+        o = order(v, best)
+        if o is None:
+            return ABSENT
+        if (op == "min" and o < 0) or (op == "max" and o > 0):
+            best = v
+    if len(vals) == 1 and not (is_number(best) or is_temporal(best)):
+        return ABSENT
+    return best
+
+
+def _fold(op: str, vals: list[Any]) -> Any:
+    """``add``, ``sub``, ``mul`` or ``div`` from left to right."""
     result = vals[0]
     for v in vals[1:]:
-        if a.op == "add":
+        if op == "add":
             result = result + v
-        elif a.op == "sub":
+        elif op == "sub":
             result = result - v
-        elif a.op == "mul":
+        elif op == "mul":
             result = result * v
-        elif a.op == "div":
+        elif op == "div":
             if v == 0:
                 return ABSENT  # READING: division by zero gives an absent value
             result = result / v
@@ -760,14 +768,14 @@ def reach(rule: Any, fields: dict[str, Any], party: PartyInfo, as_of: date, t_mo
         d = day_of(v)
         if d < eif:
             return Reach(
-                "na", frozenset({"before_entry_into_force"}), False, "act_before_entry_into_force"
+                "na", frozenset({"before_entry_into_force"}), reason="act_before_entry_into_force"
             )
         if w is not None and d >= w:
-            return Reach("na", frozenset({"after_withdrawal"}), False, "act_after_withdrawal")
+            return Reach("na", frozenset({"after_withdrawal"}), reason="act_after_withdrawal")
         # the lead's ruling (docs/rules.md section 5): only classify rules treat a future act as
         # not yet due; a deadline rule judges it by its due point (notice owed before a start)
         if d > as_of and not isinstance(rule, DeadlineRule):
-            return Reach("na", frozenset({"not_yet_due"}), False, "act_after_as_of")
+            return Reach("na", frozenset({"not_yet_due"}), reason="act_after_as_of")
         return Reach("in")
     v = fields.get(scope.start, ABSENT)
     if v is ABSENT or not is_temporal(v):
@@ -788,13 +796,12 @@ def reach(rule: Any, fields: dict[str, Any], party: PartyInfo, as_of: date, t_mo
             return Reach(
                 "na",
                 frozenset({"before_entry_into_force"}),
-                False,
-                "situation_ended_before_entry_into_force",
+                reason="situation_ended_before_entry_into_force",
             )
         if w is not None and start >= w:
-            return Reach("na", frozenset({"after_withdrawal"}), False, "situation_after_withdrawal")
+            return Reach("na", frozenset({"after_withdrawal"}), reason="situation_after_withdrawal")
         if start > as_of:
-            return Reach("na", frozenset({"not_yet_due"}), False, "situation_after_as_of")
+            return Reach("na", frozenset({"not_yet_due"}), reason="situation_after_as_of")
         return Reach("na", reason="situation_outside_window")
     transition = start < eif and hi <= add_months(eif, t_months)
     return Reach("in", transition=transition)
@@ -1046,13 +1053,14 @@ def excuse(
     return None
 
 
-def deadline_version(
-    rule: DeadlineRule, c: Commitment, env: Env, party: PartyInfo, rec: Rec, version: Version
-) -> VR | None:
-    pre = _subject_preamble(rule, rule.trigger, c, env, party, version)
-    if pre is None or isinstance(pre, VR):
-        return pre
-    _, ctx, fields, r, event = pre
+def strictest_due(
+    rule: DeadlineRule, ctx: Ctx, fields: dict[str, Any], party: PartyInfo, event: date
+) -> Due | VR | None:
+    """Section 7, deadlines: the earliest due point of the deadlines whose ``when`` holds.
+
+    A gap when one cannot be told (a parameter not in force, a deadline that cannot be
+    computed); None when no deadline applies.
+    """
     dues: list[Due] = []
     undetermined = False
     for d in rule.deadlines:
@@ -1065,21 +1073,13 @@ def deadline_version(
             offset_ctx = Ctx(ctx.treaty, ctx.commitment, ctx.rule, ctx.records, ctx.event_date)
             amount = offset_ctx.param(amount.param)[0]
         anchor = fields.get(d.anchor, ABSENT)
-        if amount is ABSENT:
-            # section 13: an offset that cannot be computed is ``deadline_anchor_missing``
+        # READING: an applicable deadline that cannot be computed (anchor not stated, offset
+        # parameter not in force: section 13 says ``deadline_anchor_missing`` for both) leaves
+        # the strictest deadline unknown: gap(insufficient_detail).
+        if is_number(amount) and int(amount) == amount and is_temporal(anchor):
+            dues.append(due_point(anchor, int(amount), d.offset.unit, d.direction, party.holidays))
+        else:
             undetermined = True
-            continue
-        if (
-            not is_number(amount)
-            or int(amount) != amount
-            or anchor is ABSENT
-            or not is_temporal(anchor)
-        ):
-            # READING: an applicable deadline that cannot be computed (anchor not stated)
-            # leaves the strictest deadline unknown: gap(insufficient_detail).
-            undetermined = True
-            continue
-        dues.append(due_point(anchor, int(amount), d.offset.unit, d.direction, party.holidays))
     if ctx.misses:
         # READING: a parameter read by a deadline's ``when`` is ``parameter_not_in_force``, and
         # it wins over a deadline that cannot be computed: which deadlines apply is unknown.
@@ -1089,21 +1089,26 @@ def deadline_version(
     if not dues:
         # READING: a trigger for which no deadline applies owes nothing: as if not selected.
         return None
-    due = min(dues, key=lambda x: x.key)  # the strictest (earliest) due point wins
+    return min(dues, key=lambda x: x.key)  # the strictest (earliest) due point wins
 
-    if rule.excused_by is not None:
-        excused = excuse(rule, ctx, fields, rec, r, event)
-        if excused is not None:
-            return excused
 
-    on_time_all: list[tuple[str, str, str]] = []
-    on_time_some = False
-    exists = False
+@dataclass
+class Fulfilled:
+    """What the fulfilments of one trigger show against its due point."""
+
+    on_time_all: list[tuple[str, str, str]]  # fulfilments on time in every version
+    on_time_some: bool  # a fulfilment on time in some versions only
+    exists: bool  # some fulfilment matches (on time or not)
+
+
+def fulfilments(rule: DeadlineRule, ctx: Ctx, fields: dict[str, Any], due: Due) -> Fulfilled:
+    """Section 7, fulfilments: records of ``fulfil.kind`` that match the trigger, and when."""
+    out = Fulfilled([], False, False)
+    wctx = Ctx(ctx.treaty, ctx.commitment, ctx.rule, ctx.records, _AS_OF[0])
     for f in ctx.records.get(rule.fulfil.kind, []):
         per_version = []
         for fv in f.versions:
             ff = derive(fv.fields, rule, ctx)
-            wctx = Ctx(ctx.treaty, ctx.commitment, ctx.rule, ctx.records, _AS_OF[0])
             ok = True if rule.fulfil.where is None else holds(rule.fulfil.where, ff, wctx)
             for f_field, t_field in rule.fulfil.match.items():
                 ok = (
@@ -1116,32 +1121,45 @@ def deadline_version(
             # comparison with an absent field is false), so it counts as late.
             on = ok and rule.fulfil.at in ff and due.met_by(ff[rule.fulfil.at])
             per_version.append((ok, on))
-        if any(ok for ok, _ in per_version):
-            exists = True
+        out.exists = out.exists or any(ok for ok, _ in per_version)
         if all(on for _, on in per_version):
-            on_time_all.append(f.key)
+            out.on_time_all.append(f.key)
         elif any(on for _, on in per_version):
-            on_time_some = True
+            out.on_time_some = True
+    return out
+
+
+def deadline_version(
+    rule: DeadlineRule, c: Commitment, env: Env, party: PartyInfo, rec: Rec, version: Version
+) -> VR | None:
+    pre = _subject_preamble(rule, rule.trigger, c, env, party, version)
+    if pre is None or isinstance(pre, VR):
+        return pre
+    _, ctx, fields, r, event = pre
+    due = strictest_due(rule, ctx, fields, party, event)
+    if not isinstance(due, Due):
+        return due
+    if rule.excused_by is not None:
+        excused = excuse(rule, ctx, fields, rec, r, event)
+        if excused is not None:
+            return excused
+    seen = fulfilments(rule, ctx, fields, due)
     if ctx.misses:
         return gap("insufficient_detail", "parameter_not_in_force", event)
-    if on_time_all:
-        return VR(
-            "compliant", frozenset(), event, frozenset({rec.key, *on_time_all}), "deadline_met"
-        )
-    if on_time_some:
+    if seen.on_time_all:
+        relied = frozenset({rec.key, *seen.on_time_all})
+        return VR("compliant", frozenset(), event, relied, "deadline_met")
+    if seen.on_time_some:
         return VR("gap", frozenset({"contradictory"}), event, reason="deadline_disputed")
-    if exists:
-        status, flags, reason = _transition(
-            rule.on_late.status, frozenset(rule.on_late.flags), r, "deadline_late"
-        )
+    if seen.exists:
+        o, reason = rule.on_late, "deadline_late"
     elif due.key > end_of_day(env.as_of):
         return VR(
             "not_applicable", frozenset({"not_yet_due"}), event, reason="deadline_not_yet_due"
         )
     else:
-        status, flags, reason = _transition(
-            rule.on_missing.status, frozenset(rule.on_missing.flags), r, "deadline_missing"
-        )
+        o, reason = rule.on_missing, "deadline_missing"
+    status, flags, reason = _transition(o.status, frozenset(o.flags), r, reason)
     return VR(status, flags, event, frozenset({rec.key}), reason)
 
 
@@ -1220,33 +1238,36 @@ class Cycle:
     submitted: list[bool]  # per world: some submission was assigned
 
 
-def periodic_cycles(
-    rule: PeriodicRule, c: Commitment, env: Env, party: PartyInfo
-) -> list[Cycle] | None:
-    """The listed cycles, each judged in every combination of submission versions.
+Chosen = tuple[Rec, SubInfo]
+"""A submission as one combination of readings sees it."""
 
-    Returns None when the rule cannot be applied (its parameters are not in force).
-    """
-    as_of = env.as_of
-    records = env.party_records(party.code)
-    interval = None
-    if rule.schedule.every == "months":
-        m: Any = rule.schedule.months
-        if isinstance(m, ParamRef):
-            # READING: the interval parameter is taken as in force on the as-of date.
-            ctx = Ctx(env.treaty, c, rule, records, as_of)
-            m = ctx.param(m.param)[0]
-        if not is_number(m) or int(m) != m or int(m) <= 0:
-            return None
-        interval = int(m)
-    dues = due_dates(rule, party, interval, as_of)
 
+def schedule_interval(
+    rule: PeriodicRule, c: Commitment, env: Env, records: dict[str, list[Rec]]
+) -> tuple[bool, int | None]:
+    """(computable, N) for ``every: months`` with interval N; (True, None) for ``every: year``."""
+    if rule.schedule.every != "months":
+        return True, None
+    m: Any = rule.schedule.months
+    if isinstance(m, ParamRef):
+        # READING: the interval parameter is taken as in force on the as-of date.
+        m = Ctx(env.treaty, c, rule, records, env.as_of).param(m.param)[0]
+    if not is_number(m) or int(m) != m or int(m) <= 0:
+        return False, None
+    return True, int(m)
+
+
+def submission_candidates(
+    rule: PeriodicRule, c: Commitment, env: Env, records: dict[str, list[Rec]]
+) -> tuple[list[tuple[Rec, list[SubInfo]]], bool]:
+    """Section 8, submissions: each record selected in some version, with what each of its
+    distinct versions says; and whether the selector needed a parameter not in force."""
     candidates: list[tuple[Rec, list[SubInfo]]] = []
     missed = False
     for r in records.get(rule.submission.kind, []):
         infos: list[SubInfo] = []
         for v in r.versions:
-            ev = event_date_of(rule, v.fields, as_of) or as_of
+            ev = event_date_of(rule, v.fields, env.as_of) or env.as_of
             ctx = Ctx(env.treaty, c, rule, records, ev)
             ff = derive(v.fields, rule, ctx)
             ok = True if rule.submission.where is None else holds(rule.submission.where, ff, ctx)
@@ -1262,6 +1283,55 @@ def periodic_cycles(
                 infos.append(info)
         if any(i.ok for i in infos):
             candidates.append((r, infos))
+    return candidates, missed
+
+
+def assign(rule: PeriodicRule, dues: list[date], chosen: list[Chosen]) -> list[Chosen | None]:
+    """Section 8, assignment: the submission that counts for each due date (or None)."""
+    chosen = sorted(chosen, key=lambda ri: (instant_of(ri[1].at), ri[0].id))
+    if not rule.cycle_field:
+        return [chosen[i] if i < len(chosen) else None for i in range(len(dues))]
+    assigned: list[Chosen | None] = []
+    for d in dues:
+        hits = [
+            ri
+            for ri in chosen
+            if ri[1].cycle is not ABSENT and equal(ri[1].cycle, d.year + rule.cycle_offset)
+        ]
+        # READING: with a months schedule two due dates of one year share a submission.
+        assigned.append(hits[0] if hits else None)
+    return assigned
+
+
+def cycle_result(rule: PeriodicRule, d: date, got: Chosen | None, as_of: date) -> VR:
+    """Section 8, outcome per due date, in one combination of readings."""
+    if got is None:
+        if d < as_of:
+            o = rule.on_missing
+            return VR(o.status, frozenset(o.flags), d, reason="cycle_missing")
+        return VR("not_applicable", frozenset({"not_yet_due"}), d, reason="cycle_not_yet_due")
+    r, info = got
+    if not info.complete:
+        return gap("insufficient_detail", "cycle_missing_required", d)
+    if day_of(info.at) <= d:
+        return VR("compliant", frozenset(), d, frozenset({r.key}), "cycle_met")
+    o = rule.on_late
+    return VR(o.status, frozenset(o.flags), d, frozenset({r.key}), "cycle_late")
+
+
+def periodic_cycles(
+    rule: PeriodicRule, c: Commitment, env: Env, party: PartyInfo
+) -> list[Cycle] | None:
+    """The listed cycles, each judged in every combination of submission versions.
+
+    Returns None when the rule cannot be applied (its parameters are not in force).
+    """
+    records = env.party_records(party.code)
+    computable, interval = schedule_interval(rule, c, env, records)
+    if not computable:
+        return None
+    dues = due_dates(rule, party, interval, env.as_of)
+    candidates, missed = submission_candidates(rule, c, env, records)
     if missed:
         # READING: a parameter not in force in the submission selector makes every cycle
         # gap(insufficient_detail).
@@ -1269,52 +1339,13 @@ def periodic_cycles(
             Cycle(d, [gap("insufficient_detail", "parameter_not_in_force", d)], [False])
             for d in dues
         ]
-
     cycles = [Cycle(d, [], []) for d in dues]
     for choice in itertools.product(*[range(len(infos)) for _, infos in candidates]):
         chosen = [
             (r, infos[i]) for (r, infos), i in zip(candidates, choice, strict=True) if infos[i].ok
         ]
-        chosen.sort(key=lambda ri: (instant_of(ri[1].at), ri[0].id))
-        assigned: list[tuple[Rec, SubInfo] | None] = []
-        if rule.cycle_field:
-            for d in dues:
-                hits = [
-                    ri
-                    for ri in chosen
-                    if ri[1].cycle is not ABSENT and equal(ri[1].cycle, d.year + rule.cycle_offset)
-                ]
-                # READING: with a months schedule two due dates of one year share a submission.
-                assigned.append(hits[0] if hits else None)
-        else:
-            for i, _d in enumerate(dues):
-                assigned.append(chosen[i] if i < len(chosen) else None)
-        for cyc, got in zip(cycles, assigned, strict=True):
-            d = cyc.due
-            if got is not None:
-                r, info = got
-                if not info.complete:
-                    vr = gap("insufficient_detail", "cycle_missing_required", d)
-                elif day_of(info.at) <= d:
-                    vr = VR("compliant", frozenset(), d, frozenset({r.key}), "cycle_met")
-                else:
-                    vr = VR(
-                        rule.on_late.status,
-                        frozenset(rule.on_late.flags),
-                        d,
-                        frozenset({r.key}),
-                        "cycle_late",
-                    )
-            elif d < as_of:
-                vr = VR(
-                    rule.on_missing.status,
-                    frozenset(rule.on_missing.flags),
-                    d,
-                    reason="cycle_missing",
-                )
-            else:
-                vr = VR("not_applicable", frozenset({"not_yet_due"}), d, reason="cycle_not_yet_due")
-            cyc.results.append(vr)
+        for cyc, got in zip(cycles, assign(rule, dues, chosen), strict=True):
+            cyc.results.append(cycle_result(rule, cyc.due, got, env.as_of))
             cyc.submitted.append(got is not None)
     return cycles
 

@@ -519,6 +519,49 @@ def common(draw: Any, rid: str, kind: str, derived: dict[str, Any]) -> dict[str,
     return out
 
 
+def count_spec(draw: Any, kind: str, derived: dict[str, Any]) -> dict[str, Any]:
+    """A count ``n`` of a classify rule on ``kind``: records of some kind correlated with the
+    subject by ``same``, ``contains``, ``same_year`` and ``before`` (docs/rules.md section 6)."""
+    shapes = CONTAINS_SHAPES.get(kind, [])
+    ckind = pick(draw, KINDS)
+    listing = None
+    if shapes and draw(BOOLEANS):
+        ckind, list_field, subject_field = pick(draw, shapes)
+        listing = {list_field: subject_field}
+    spec: dict[str, Any] = {"name": "n", "kind": ckind}
+
+    def often() -> bool:
+        # with a list join, no other condition most of the time: the count should often be
+        # above 0 (hypothesis favours the "rare" middle value, so a plain coin would not do)
+        return (draw(between(0, 9)) == 9) if listing else bool(draw(BOOLEANS))
+
+    if often():
+        spec["where"] = condition(draw, ckind, 0)
+    for cat in ("str", "num"):
+        mine = fields_of(ckind, (cat,))
+        theirs = fields_of(kind, (cat,))
+        if mine and theirs and often():
+            spec["same"] = {pick(draw, mine): pick(draw, theirs)}
+            break
+    lists, texts = fields_of(ckind, ("list",)), fields_of(kind, ("str",))
+    if listing is None and lists and rarely(draw, 3):
+        listing = {pick(draw, lists): pick(draw, texts)}
+    if listing is not None:
+        # the counted record's list holds the subject's value (a calendar listing the run)
+        spec["contains"] = listing
+    t_mine, t_theirs = fields_of(ckind, ("date", "ts")), fields_of(kind, ("date", "ts"))
+    t_theirs += [n for n in derived if n == "ds"]
+    if t_mine and t_theirs:
+        years = [n for n in FIELDS[ckind] if n in YEAR_FIELDS]
+        if years and (draw(between(0, 3)) == 3 if listing else rarely(draw, 2)):
+            spec["same_year"] = [pick(draw, years), pick(draw, t_theirs)]
+        elif often():
+            spec["same_year"] = [pick(draw, t_mine), pick(draw, t_theirs)]
+        if often():
+            spec["before"] = [pick(draw, t_mine), pick(draw, t_theirs)]
+    return spec
+
+
 def classify_rule(draw: Any, rid: str) -> dict[str, Any]:
     kind = pick(draw, KINDS)
     derived = derive(draw, kind)
@@ -527,46 +570,10 @@ def classify_rule(draw: Any, rid: str) -> dict[str, Any]:
         # a derived date (CB-3's start: the actual start, else the planned one)
         op = pick(draw, ["coalesce", "min", "max"])
         derived["ds"] = {"op": op, "args": [{"field": d} for d in some_of(draw, dates, 2, 2)]}
-    counts = []
     shapes = CONTAINS_SHAPES.get(kind, [])
+    counts = []
     if rarely(draw, 3) or (shapes and rarely(draw, 2)):
-        ckind = pick(draw, KINDS)
-        listing = None
-        if shapes and draw(BOOLEANS):
-            ckind, list_field, subject_field = pick(draw, shapes)
-            listing = {list_field: subject_field}
-        spec: dict[str, Any] = {"name": "n", "kind": ckind}
-
-        def often() -> bool:
-            # with a list join, no other condition most of the time: the count should often be
-            # above 0 (hypothesis favours the "rare" middle value, so a plain coin would not do)
-            return (draw(between(0, 9)) == 9) if listing else bool(draw(BOOLEANS))
-
-        if often():
-            spec["where"] = condition(draw, ckind, 0)
-        for cat in ("str", "num"):
-            mine = fields_of(ckind, (cat,))
-            theirs = fields_of(kind, (cat,))
-            if mine and theirs and often():
-                spec["same"] = {pick(draw, mine): pick(draw, theirs)}
-                break
-        lists, texts = fields_of(ckind, ("list",)), fields_of(kind, ("str",))
-        if listing is None and lists and rarely(draw, 3):
-            listing = {pick(draw, lists): pick(draw, texts)}
-        if listing is not None:
-            # the counted record's list holds the subject's value (a calendar listing the run)
-            spec["contains"] = listing
-        t_mine, t_theirs = fields_of(ckind, ("date", "ts")), fields_of(kind, ("date", "ts"))
-        t_theirs += [n for n in derived if n == "ds"]
-        if t_mine and t_theirs:
-            years = [n for n in FIELDS[ckind] if n in YEAR_FIELDS]
-            if years and (draw(between(0, 3)) == 3 if listing else rarely(draw, 2)):
-                spec["same_year"] = [pick(draw, years), pick(draw, t_theirs)]
-            elif often():
-                spec["same_year"] = [pick(draw, t_mine), pick(draw, t_theirs)]
-            if often():
-                spec["before"] = [pick(draw, t_mine), pick(draw, t_theirs)]
-        counts.append(spec)
+        counts.append(count_spec(draw, kind, derived))
     names = tuple(c["name"] for c in counts)
     rule = {
         "type": "classify",
