@@ -91,7 +91,8 @@ def pick(draw: Any, items: Sequence[T]) -> T:
     per draw (``st.sampled_from(...)``, a ``@st.composite`` call) made hypothesis validate it
     each time, which cost most of the differential test's time.
     """
-    return items[draw(between(0, len(items) - 1))]
+    index: int = draw(between(0, len(items) - 1))
+    return items[index]
 
 
 @functools.cache

@@ -103,7 +103,9 @@ def report(
     )
 
 
-def run(t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str) -> list[tuple]:
+def run(
+    t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str
+) -> list[tuple[Any, ...]]:
     """The oracle's findings as ``(party, commitment, subject, status, flags)``: the reason code
     is left out here (tests/evaluate/test_reasons.py checks it)."""
     found = oracle_evaluate(t, {c.id: c for c in cs}, reports, date.fromisoformat(as_of))
@@ -112,7 +114,7 @@ def run(t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str)
 
 def one(
     t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str, subject: Any
-) -> tuple:
+) -> tuple[str, tuple[str, ...]]:
     """(status, flags) of the finding about ``subject`` (there must be exactly one)."""
     hits = [f for f in run(t, cs, reports, as_of) if f[2] == subject]
     assert len(hits) == 1, hits
@@ -193,13 +195,15 @@ T0 = treaty()
 
 
 def test_oracle_imports_only_the_document_models() -> None:
-    oracle = Path(__file__).resolve().parents[1] / "oracle.py"
-    tree = ast.parse(oracle.read_text(encoding="utf-8"))
-    modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-    modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    engine = [m for m in modules if m.split(".")[0] == "engine"]
-    assert engine, modules
-    assert all(m.startswith("engine.model.") for m in engine), engine
+    tests = Path(__file__).resolve().parents[1]
+    for path in [tests / "oracle.py", *sorted((tests / "reference").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        engine = [m for m in modules if m.split(".")[0] == "engine"]
+        assert all(m.startswith("engine.model.") for m in engine), (path.name, engine)
+        ours = [m for m in modules if m.split(".")[0] == "tests"]
+        assert all(m.startswith("tests.reference.") for m in ours), (path.name, ours)
 
 
 def test_date_helpers() -> None:
@@ -1687,7 +1691,7 @@ def test_reason_table_is_read() -> None:
     assert len(table) >= 30
 
 
-def check_reason(finding: tuple, table: dict[str, str]) -> None:
+def check_reason(finding: tuple[Any, ...], table: dict[str, str]) -> None:
     """A finding's reason code is one of section 13's table, and fits the status it gives."""
     code, status = finding[5], finding[3]
     assert code in table, finding
@@ -1695,7 +1699,7 @@ def check_reason(finding: tuple, table: dict[str, str]) -> None:
         assert status == table[code], finding
 
 
-def _total(bundle: tuple) -> None:
+def _total(bundle: tuple[Any, ...]) -> None:
     t, cs, reps, as_of = bundle
     got = oracle_evaluate(t, cs, reps, as_of)
     assert got == sorted(got, key=lambda f: (f[0], f[1], f[2] or ""))
@@ -1739,12 +1743,12 @@ def _bundle_settings(n: int) -> settings:
 
 @_bundle_settings(100)
 @given(bundles())
-def test_oracle_total_on_generated_bundles(bundle: tuple) -> None:
+def test_oracle_total_on_generated_bundles(bundle: tuple[Any, ...]) -> None:
     _total(bundle)
 
 
 @pytest.mark.slow
 @_bundle_settings(2000)
 @given(bundles())
-def test_oracle_total_on_generated_bundles_long(bundle: tuple) -> None:
+def test_oracle_total_on_generated_bundles_long(bundle: tuple[Any, ...]) -> None:
     _total(bundle)
