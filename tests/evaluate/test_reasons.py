@@ -355,6 +355,103 @@ def test_every_finding_code_of_the_docs_has_a_case() -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# Where section 13 leaves room: the readings both implement (READING: in tests/reference/)
+# ----------------------------------------------------------------------------------------------
+
+NOT_IN_FORCE = {"versions": [{"value": 3, "valid_from": "2029-01-01"}]}
+"""A parameter whose only window opens after the as-of dates used here."""
+
+
+def _deadline(**fields: Any) -> dict[str, Any]:
+    return {"anchor": "planned_start", "direction": "before", **fields}
+
+
+READINGS: dict[str, tuple[str, str, Callable[[], Case]]] = {
+    # reading: (status, code, the case)
+    "readings in rank order, the first one's code": (
+        "not_applicable",
+        "act_before_entry_into_force",
+        # the secretariat (rank 3) reads it dated before entry into force, an open source
+        # (rank 2, first by name) reads a small run the rule does not select
+        lambda: _one(
+            {**ACT, "subject": {"kind": "training_run", "where": BIG["cases"][0]["when"]}},
+            [
+                report([run_rec(planned_start="2027-12-31", actual_flop=9)], source="secretariat"),
+                report([run_rec(planned_start="2027-12-31", actual_flop=1)], source="open_source"),
+            ],
+        ),
+    ),
+    "an offset parameter not in force is the deadline's": (
+        "gap",
+        "deadline_anchor_missing",
+        lambda: _one(
+            notify_rule([_deadline(offset={"amount": {"param": "days_n"}, "unit": "days"})]),
+            [report([run_rec()])],
+            parameters={"days_n": {"unit": "days", **NOT_IN_FORCE}},
+        ),
+    ),
+    "a when parameter not in force before an anchor missing": (
+        "gap",
+        "parameter_not_in_force",
+        lambda: _one(
+            notify_rule(
+                [
+                    {**_deadline(offset={"amount": 2, "unit": "days"}), "anchor": "actual_start"},
+                    _deadline(
+                        offset={"amount": 2, "unit": "days"},
+                        when={"field": "actual_flop", "op": "gt", "value": {"param": "lim"}},
+                    ),
+                ]
+            ),
+            [report([run_rec(actual_flop=9)])],
+            parameters={"lim": NOT_IN_FORCE},
+        ),
+    ),
+    "undated before a parameter not in force": (
+        "gap",
+        "undated",
+        lambda: _one(
+            classify(
+                {"field": "actual_flop", "op": "gt", "value": {"param": "lim"}},
+                scope={"event": "actual_start"},
+            ),
+            [report([run_rec(actual_flop=9)])],
+            parameters={"lim": NOT_IN_FORCE},
+        ),
+    ),
+    "not bound before not listed": (
+        "not_applicable",
+        "not_bound",
+        lambda: (
+            treaty(parties=[party(eif=None)]),
+            [commitment(rules=[BIG], applicability={"parties": ["BBB"]})],
+            [],
+            "2028-06-01",
+            None,
+        ),
+    ),
+    "evidence_from none of which is in force": (
+        "gap",
+        "absence_not_yet_due",
+        lambda: (
+            T0,
+            [commitment(rules=[BIG], verification={"evidence_from": ["ZZ-9"]})],
+            [],
+            "2028-06-01",
+            None,
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("reading", sorted(READINGS))
+def test_engine_and_oracle_read_section_13_alike(reading: str) -> None:
+    status, code, case = READINGS[reading]
+    assert _oracle(case()) == (status, code)
+    assert _engine(case()) == (status, code)
+
+
+# ----------------------------------------------------------------------------------------------
 # Where the engine and the oracle differ (found by the differential test)
 # ----------------------------------------------------------------------------------------------
 
