@@ -4,8 +4,9 @@ them.
 
 Each finding is compared as ``(party, commitment, subject, status, flags, reason code)``: the
 oracle derives the reason code (docs/rules.md section 13) on its own. A disagreement found here
-that is an engine issue gets a minimal strict-xfail test and a line in :data:`KNOWN`, so that the
-long run keeps looking for new ones.
+that is an engine issue gets a name in ``tests.oracle.ENGINE_ISSUES`` and a minimal case with a
+strict xfail in tests/evaluate/test_engine_issues.py; the oracle mimics the engine at that one
+point here, so that the long run keeps looking for new disagreements.
 
 The default run draws 300 derandomized examples (the same ones every run, about 15 s on two
 cores). :func:`test_generated_bundles_reach_every_rule_type` checks that those examples still
@@ -22,15 +23,13 @@ seed to reproduce it with ``--hypothesis-seed``)::
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from engine.explain.findings import evaluate_models
-from tests.evaluate.test_reasons import REQUIRED_BEFORE_DEADLINES
-from tests.oracle import oracle_evaluate
+from tests.oracle import ENGINE_ISSUES, oracle_evaluate
 from tests.strategies import bundles
 
 Row = tuple[str, str, str | None, str, tuple[str, ...], str | None]
@@ -60,41 +59,12 @@ def _engine(bundle: Any) -> list[Row]:
 
 def _oracle(bundle: Any) -> list[Row]:
     treaty, commitments, reports, as_of = bundle
-    return _key([tuple(f) for f in oracle_evaluate(treaty, commitments, reports, as_of)])
+    found = oracle_evaluate(treaty, commitments, reports, as_of, engine_issues=ENGINE_ISSUES)
+    return _key([tuple(f) for f in found])
 
 
 def _key(rows: list[Any]) -> list[Any]:
     return sorted(rows, key=lambda t: (t[0], t[1], t[2] or "", t[3], t[4], t[5] or ""))
-
-
-KNOWN: dict[tuple[str, str], str] = {
-    # (engine's code, oracle's code): the xfail test that documents the engine's issue
-    ("parameter_not_in_force", "missing_required"): (
-        "tests/evaluate/test_reasons.py::test_engine_checks_requires_before_the_deadlines"
-    ),
-}
-"""Disagreements on the reason code alone that are known engine issues, each with its strict
-xfail test. When the engine is fixed that test passes (and fails as XPASS): remove it and its
-line here."""
-
-
-def _agree(bundle: Any, engine: list[Row], oracle: list[Row]) -> list[Row]:
-    """The engine's rows, with the code of a known issue replaced by the oracle's (only where the
-    rest of the finding is the same and the commitment has a deadline rule with ``requires``)."""
-    _treaty, commitments, _reports, _as_of = bundle
-    theirs = {row[:5]: row[5] for row in oracle}
-    out = []
-    for row in engine:
-        code = theirs.get(row[:5])
-        rules = commitments[row[1]].rules
-        if (
-            (row[5], code) in KNOWN
-            and code is not None
-            and any(r.type == "deadline" and r.requires for r in rules)
-        ):
-            row = (*row[:5], code)
-        out.append(row)
-    return _key(out)
 
 
 def _settings(n: int, derandomize: bool) -> settings:
@@ -126,15 +96,14 @@ def _note(bundle: Any, rows: list[Row]) -> None:
 def test_engine_agrees_with_oracle(bundle: Any) -> None:
     oracle = _oracle(bundle)
     _note(bundle, oracle)
-    assert _agree(bundle, _engine(bundle), oracle) == oracle
+    assert _engine(bundle) == oracle
 
 
 @pytest.mark.slow
 @_settings(LONG, derandomize=False)
 @given(bundles())
 def test_engine_agrees_with_oracle_long(bundle: Any) -> None:
-    oracle = _oracle(bundle)
-    assert _agree(bundle, _engine(bundle), oracle) == oracle
+    assert _engine(bundle) == _oracle(bundle)
 
 
 # What the short run must reach: every rule type judged, and the ordinary outcomes of each
@@ -169,14 +138,3 @@ def test_generated_bundles_reach_every_rule_type() -> None:
     assert set(_REACHED["rule types"]) == {"classify", "deadline", "periodic"}
     missing = MUST_REACH - set(_REACHED["codes"])
     assert not missing, (sorted(missing), sorted(_REACHED["codes"].items()))
-
-
-def test_a_known_issue_is_forgiven_only_where_documented() -> None:
-    t, cs, reps, as_of, _subject = REQUIRED_BEFORE_DEADLINES
-    bundle = (t, {c.id: c for c in cs}, reps, date.fromisoformat(as_of))
-    engine, oracle = _engine(bundle), _oracle(bundle)
-    assert engine != oracle  # still an issue: once fixed, remove it from KNOWN
-    assert _agree(bundle, engine, oracle) == oracle
-    # a different status is never forgiven
-    worse = [(*row[:3], "breach", row[4], row[5]) for row in engine]
-    assert _agree(bundle, worse, oracle) != oracle

@@ -26,6 +26,7 @@ from tests.reference.values import (
     day_of,
     end_of_day,
     equal,
+    instant_of,
     is_number,
     is_temporal,
     start_of_day,
@@ -190,16 +191,34 @@ def finalise(
 # ----------------------------------------------------------------------------------------------
 
 
+ENGINE_ISSUES = frozenset({"requires_after_deadline_when", "late_fulfilment_corroborates"})
+"""Known points where the engine departs from docs/rules.md, each with a strict xfail test in
+tests/evaluate/test_engine_issues.py. Asked to, the oracle mimics the engine at exactly that point
+(marked ``ENGINE ISSUE:``), so that the differential test keeps looking for new disagreements."""
+
+
 @dataclass
 class Env:
+    """Everything one evaluation reads: the documents, the records, the as-of date."""
+
     treaty: TreatyState
     commitments: Mapping[str, Commitment]
     records: dict[str, dict[str, list[Rec]]]
     as_of: date
     self_only: dict[tuple[str, str, str], bool]
+    engine_issues: frozenset[str] = frozenset()  # of ENGINE_ISSUES: mimic the engine there
 
     def party_records(self, code: str) -> dict[str, list[Rec]]:
+        """The party's records by kind."""
         return self.records.get(code, {})
+
+
+def missing_required(rule: Any, fields: dict[str, Any], event: date) -> VR | None:
+    """gap(missing_required) if a field in ``requires`` is not reported, else None."""
+    # the lead's ruling: an empty list counts as not reported for ``requires``
+    if any(name not in fields or fields[name] == [] for name in rule.requires):
+        return gap("insufficient_detail", "missing_required", event)
+    return None
 
 
 def _subject_preamble(
@@ -238,9 +257,11 @@ def _subject_preamble(
         return gap("insufficient_detail", "undated", event)
     if missed:
         return gap("insufficient_detail", "parameter_not_in_force", event)
-    # the lead's ruling: an empty list counts as not reported for ``requires``
-    if any(name not in fields or fields[name] == [] for name in rule.requires):
-        return gap("insufficient_detail", "missing_required", event)
+    # ENGINE ISSUE requires_after_deadline_when: the engine reads every deadline's ``when``
+    # before ``requires`` (deadline_version checks ``requires`` then)
+    later = isinstance(rule, DeadlineRule) and "requires_after_deadline_when" in env.engine_issues
+    if not later and (missed_field := missing_required(rule, fields, event)) is not None:
+        return missed_field
     ctx.subject = fields
     return (None, ctx, fields, r, event)
 
@@ -406,6 +427,9 @@ class Fulfilled:
     on_time_all: list[tuple[str, str, str]]  # fulfilments on time in every version
     on_time_some: bool  # a fulfilment on time in some versions only
     exists: bool  # some fulfilment matches (on time or not)
+    first: tuple[datetime, str, tuple[str, str, str]] | None = None
+    """The matching fulfilment the engine cites when late: earliest ``at`` of its first
+    version, then id (ENGINE ISSUE late_fulfilment_corroborates)."""
 
 
 def fulfilments(rule: DeadlineRule, ctx: Ctx, fields: dict[str, Any], due: Due) -> Fulfilled:
@@ -428,7 +452,11 @@ def fulfilments(rule: DeadlineRule, ctx: Ctx, fields: dict[str, Any], due: Due) 
             # comparison with an absent field is false), so it counts as late.
             on = ok and rule.fulfil.at in ff and due.met_by(ff[rule.fulfil.at])
             per_version.append((ok, on))
-        out.exists = out.exists or any(ok for ok, _ in per_version)
+        if any(ok for ok, _ in per_version):
+            out.exists = True
+            at = f.versions[0].fields.get(rule.fulfil.at, ABSENT)
+            if is_temporal(at) and (out.first is None or (instant_of(at), f.id) < out.first[:2]):
+                out.first = (instant_of(at), f.id, f.key)
         if all(on for _, on in per_version):
             out.on_time_all.append(f.key)
         elif any(on for _, on in per_version):
@@ -444,6 +472,12 @@ def deadline_version(
         return pre
     _, ctx, fields, r, event = pre
     due = strictest_due(rule, ctx, fields, party, event)
+    if "requires_after_deadline_when" in env.engine_issues:
+        # ENGINE ISSUE requires_after_deadline_when: ``requires`` read after the ``when``s
+        if isinstance(due, VR) and due.reason == "parameter_not_in_force":
+            return due
+        if (missed_field := missing_required(rule, fields, event)) is not None:
+            return missed_field
     if not isinstance(due, Due):
         return due
     if rule.excused_by is not None:
@@ -451,6 +485,11 @@ def deadline_version(
         if excused is not None:
             return excused
     seen = fulfilments(rule, ctx, fields, due)
+    relied_late = frozenset({rec.key})
+    if "late_fulfilment_corroborates" in env.engine_issues and seen.first is not None:
+        # ENGINE ISSUE late_fulfilment_corroborates: a late verdict rests on the trigger and
+        # the fulfilment it cites; section 12 has it rest on the subject and on-time ones only
+        relied_late = relied_late | {seen.first[2]}
     if ctx.misses:
         return gap("insufficient_detail", "parameter_not_in_force", event)
     if seen.on_time_all:
@@ -458,8 +497,10 @@ def deadline_version(
         return VR("compliant", frozenset(), event, relied, "deadline_met")
     if seen.on_time_some:
         return VR("gap", frozenset({"contradictory"}), event, reason="deadline_disputed")
+    relied = frozenset({rec.key})
     if seen.exists:
         o, reason = rule.on_late, "deadline_late"
+        relied = relied_late
     elif due.key > end_of_day(env.as_of):
         return VR(
             "not_applicable", frozenset({"not_yet_due"}), event, reason="deadline_not_yet_due"
@@ -467,7 +508,7 @@ def deadline_version(
     else:
         o, reason = rule.on_missing, "deadline_missing"
     status, flags, reason = _transition(o.status, frozenset(o.flags), r, reason)
-    return VR(status, flags, event, frozenset({rec.key}), reason)
+    return VR(status, flags, event, relied, reason)
 
 
 def subject_findings(
