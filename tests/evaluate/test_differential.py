@@ -8,10 +8,10 @@ that is an engine issue gets a name in ``tests.oracle.ENGINE_ISSUES`` and a mini
 strict xfail in tests/evaluate/test_engine_issues.py; the oracle mimics the engine at that one
 point here, so that the long run keeps looking for new disagreements.
 
-The default run draws 300 derandomized examples (the same ones every run, about 15 s on two
-cores). :func:`test_generated_bundles_reach_every_rule_type` checks that those examples still
-judge every rule type and reach the main reason codes, so a change of the strategies or of
-hypothesis cannot quietly shrink what the short run covers.
+The default run draws 300 derandomized examples (the same ones every run; 7 to 15 s on two
+busy cores). :func:`test_generated_bundles_reach_every_rule_type` checks that those examples
+still judge every rule type and reach the main reason codes, so a change of the strategies or
+of hypothesis cannot quietly shrink what the short run covers.
 
 The long run draws 20,000 examples from a random seed (new ones every run; a failure prints the
 seed to reproduce it with ``--hypothesis-seed``)::
