@@ -20,13 +20,17 @@ often.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
 from engine.model.commitment import Commitment, TreatyState
 from engine.model.records import Report
+
+T = TypeVar("T")
 
 CODES = ["AAA", "BBB", "CCC", "DDD"]
 OUTSIDER = "EEE"  # a State that is not a party: reports about it must be ignored
@@ -79,10 +83,37 @@ FLAGS = [
 ]
 
 
+def pick(draw: Any, items: Sequence[T]) -> T:
+    """One of ``items``, like ``draw(st.sampled_from(items))``.
+
+    The drawing functions below are plain functions taking ``draw`` (only :func:`bundles` and
+    :func:`timestamps` are strategies) and draw from strategies built once: building a strategy
+    per draw (``st.sampled_from(...)``, a ``@st.composite`` call) made hypothesis validate it
+    each time, which cost most of the differential test's time.
+    """
+    index: int = draw(between(0, len(items) - 1))
+    return items[index]
+
+
+@functools.cache
+def between(lo: int, hi: int) -> st.SearchStrategy[int]:
+    """``st.integers(lo, hi)``, built once per range."""
+    return st.integers(lo, hi)
+
+
+def some_of(draw: Any, items: Sequence[T], min_size: int = 0, max_size: int = 3) -> list[T]:
+    """Distinct items in the order drawn, like ``st.lists(st.sampled_from(items), unique=True)``."""
+    pool = list(items)
+    out = []
+    for _ in range(draw(between(min(min_size, len(pool)), min(max_size, len(pool))))):
+        out.append(pool.pop(draw(between(0, len(pool) - 1))))
+    return out
+
+
 def rarely(draw: Any, n: int) -> bool:
     """True about once in ``n`` draws. Hypothesis favours 0 and the ends of ranges, so the rare
     branch is a middle value rather than 0."""
-    return draw(st.integers(0, n + 1)) == (n + 1) // 2
+    return bool(draw(between(0, n + 1)) == (n + 1) // 2)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -100,20 +131,26 @@ late_days = st.builds(
     st.sampled_from(KEY_DATES[8:] + KEY_DATES[6:8]),
     st.integers(-3, 3),
 )
+BOOLEANS = st.booleans()
+eif_days = st.one_of(days, early_days, early_days)
+"""Mostly early entry into force, so that most parties are bound at the as-of date."""
+as_of_days = st.one_of(late_days, days, late_days)
 
 
 @st.composite
 def timestamps(draw: Any) -> datetime:
     """An instant near a key date (often at 00:00:00 or 23:59:59 UTC), written in some zone."""
     d = draw(days)
-    t = draw(st.sampled_from(TIMES))
-    utc = datetime.combine(d, t, tzinfo=UTC) + timedelta(
-        hours=draw(st.sampled_from([0, 0, 0, 1, -1, 48]))
-    )
-    return utc.astimezone(draw(st.sampled_from(ZONES)))
+    t = pick(draw, TIMES)
+    utc = datetime.combine(d, t, tzinfo=UTC) + timedelta(hours=pick(draw, [0, 0, 0, 1, -1, 48]))
+    return utc.astimezone(pick(draw, ZONES))
+
+
+instants = timestamps()
 
 
 def sublists(items: list[str], max_size: int = 3) -> st.SearchStrategy[list[str]]:
+    """A strategy for a list field's values (built once per field, below)."""
     if not items:
         return st.just([])
     return st.lists(st.sampled_from(items), max_size=max_size, unique=True)
@@ -140,17 +177,17 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "actual_flop": ("num", st.sampled_from(NUMS), False),
         "biological_data": ("bool", st.booleans(), False),
         "threshold_known_on": ("date", days, False),
-        "excess_known_at": ("ts", timestamps(), False),
+        "excess_known_at": ("ts", instants, False),
     },
     "notification": {
         "channel": ("str", st.sampled_from(["AB-1", "AB-2", "CB-1"]), True),
         "about": ("str", st.sampled_from(TRIGGER_IDS), True),
-        "sent_at": ("ts", timestamps(), True),
+        "sent_at": ("ts", instants, True),
         "recipients": ("list", sublists(["all", "secretariat"]), False),
     },
     "incident": {
-        "aware_at": ("ts", timestamps(), True),
-        "reported_at": ("ts", timestamps(), False),
+        "aware_at": ("ts", instants, True),
+        "reported_at": ("ts", instants, False),
         "severity_classes": ("list", sublists(SEVERITY), True),
         "cross_border": ("bool", st.booleans(), False),
         "imminent_risk": ("bool", st.booleans(), False),
@@ -172,23 +209,23 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
     "inspection_refusal": {
         "request": ("str", st.sampled_from(REQUEST_IDS), True),
         "requesting_party": ("str", st.sampled_from(CODES), True),
-        "refused_at": ("ts", timestamps(), True),
+        "refused_at": ("ts", instants, True),
         "grounds": ("str", st.sampled_from(["quota", "safety"]), False),
     },
     "inspection": {
         "request": ("str", st.sampled_from(REQUEST_IDS), True),
         "requesting_party": ("str", st.sampled_from(CODES), True),
-        "access_granted_at": ("ts", timestamps(), True),
+        "access_granted_at": ("ts", instants, True),
         "hours_on_site": ("num", st.sampled_from([0, 8, 24, 48]), False),
     },
     "calendar": {
         "for_year": ("num", st.integers(2027, 2031), True),
-        "submitted_at": ("ts", timestamps(), True),
+        "submitted_at": ("ts", instants, True),
         "runs": ("list", sublists(["tr1", "tr2", "in1"]), False),
     },
     "annual_exchange": {
         "valid_for_year": ("num", st.integers(2027, 2031), True),
-        "submitted_at": ("ts", timestamps(), True),
+        "submitted_at": ("ts", instants, True),
         "facilities_declared": ("num", st.integers(0, 3), False),
         "holdings_h100e": ("num", st.sampled_from(NUMS), False),
     },
@@ -241,7 +278,6 @@ def fix_record(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
     return rec
 
 
-@st.composite
 def record(draw: Any, kind: str, rid: str) -> dict[str, Any]:
     rec: dict[str, Any] = {"kind": kind, "id": rid}
     for name, (_cat, values, required) in FIELDS[kind].items():
@@ -250,12 +286,11 @@ def record(draw: Any, kind: str, rid: str) -> dict[str, Any]:
     return fix_record(kind, rec)
 
 
-@st.composite
 def variant(draw: Any, kind: str, base: dict[str, Any]) -> dict[str, Any]:
     """What one source says about a record: usually the same, sometimes different or silent."""
     rec = dict(base)
-    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 1, 2]))):
-        name = draw(st.sampled_from(sorted(FIELDS[kind])))
+    for _ in range(pick(draw, [0, 0, 0, 1, 1, 2])):
+        name = pick(draw, sorted(FIELDS[kind]))
         _cat, values, required = FIELDS[kind][name]
         if not required and rarely(draw, 3):
             rec.pop(name, None)
@@ -269,44 +304,42 @@ def variant(draw: Any, kind: str, base: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 
 
-@st.composite
-def windowed(draw: Any, values: st.SearchStrategy[Any]) -> dict[str, Any]:
+def windowed(draw: Any, values: Sequence[Any]) -> dict[str, Any]:
     """A plain value, or versions over validity windows (sometimes leaving a gap)."""
-    shape = draw(st.sampled_from(["plain", "plain", "two", "late_start", "gap"]))
+    shape = pick(draw, ["plain", "plain", "two", "late_start", "gap"])
     cut = draw(days)
     if shape == "plain":
-        return {"value": draw(values)}
+        return {"value": pick(draw, values)}
     if shape == "two":
         return {
             "versions": [
-                {"value": draw(values), "valid_to": cut},
-                {"value": draw(values), "valid_from": cut},
+                {"value": pick(draw, values), "valid_to": cut},
+                {"value": pick(draw, values), "valid_from": cut},
             ]
         }
     if shape == "late_start":
-        return {"versions": [{"value": draw(values), "valid_from": cut}]}
-    later = cut + timedelta(days=draw(st.integers(1, 200)))
+        return {"versions": [{"value": pick(draw, values), "valid_from": cut}]}
+    later = cut + timedelta(days=draw(between(1, 200)))
     return {
         "versions": [
-            {"value": draw(values), "valid_to": cut},
-            {"value": draw(values), "valid_from": later},
+            {"value": pick(draw, values), "valid_to": cut},
+            {"value": pick(draw, values), "valid_from": later},
         ]
     }
 
 
-@st.composite
 def commitment_parameters(draw: Any, codes: list[str]) -> dict[str, Any]:
     return {
         "thr": {
-            "comparison": draw(st.sampled_from(["strict", "inclusive"])),
+            "comparison": pick(draw, ["strict", "inclusive"]),
             "unit": "FLOP",
-            **draw(windowed(st.sampled_from([2, 3, 4]))),
+            **windowed(draw, [2, 3, 4]),
         },
-        "lim": draw(windowed(st.sampled_from(NUMS))),
-        "codes": {"value": draw(sublists(CODES))},
-        "days_n": {"unit": "days", **draw(windowed(st.sampled_from([0, 1, 2, 10, 42])))},
-        "quota": {"value": draw(st.integers(0, 3))},
-        "interval": {"value": draw(st.sampled_from([6, 12, 24, 3]))},
+        "lim": windowed(draw, NUMS),
+        "codes": {"value": some_of(draw, CODES)},
+        "days_n": {"unit": "days", **windowed(draw, [0, 1, 2, 10, 42])},
+        "quota": {"value": draw(between(0, 3))},
+        "interval": {"value": pick(draw, [6, 12, 24, 3])},
     }
 
 
@@ -318,20 +351,20 @@ def commitment_parameters(draw: Any, codes: list[str]) -> dict[str, Any]:
 def literal(draw: Any, kind: str, name: str) -> Any:
     """A literal for comparison with field ``name`` (dates and timestamps as ISO strings)."""
     if name == "dv":
-        return draw(st.sampled_from(NUMS))
+        return pick(draw, NUMS)
     if name == "id":
-        return draw(st.sampled_from(IDS[kind] + TRIGGER_IDS))
+        return pick(draw, IDS[kind] + TRIGGER_IDS)
     if name in VIRTUAL:
-        return draw(days).isoformat() if VIRTUAL[name] == "date" else draw(st.sampled_from(LEVELS))
+        return draw(days).isoformat() if VIRTUAL[name] == "date" else pick(draw, LEVELS)
     cat, values, _ = FIELDS[kind][name]
     if cat == "date":
         return draw(values).isoformat()
     if cat == "ts":
-        if draw(st.booleans()):
+        if draw(BOOLEANS):
             return draw(days).isoformat()
         return draw(values).isoformat()
     if cat == "list":
-        return draw(st.sampled_from(CODES + SEVERITY + DOMAINS + ["all", "tr1"]))
+        return pick(draw, CODES + SEVERITY + DOMAINS + ["all", "tr1"])
     return draw(values)
 
 
@@ -345,10 +378,9 @@ def category(kind: str, name: str) -> str:
     return FIELDS[kind][name][0]
 
 
-@st.composite
 def compare(draw: Any, kind: str, derived: bool) -> dict[str, Any]:
     names = sorted(FIELDS[kind]) + ["id"] + sorted(VIRTUAL) + (["dv"] if derived else [])
-    name = draw(st.sampled_from(names))
+    name = pick(draw, names)
     cat = category(kind, name)
     ops = ["exists", "absent"]
     if cat == "num":
@@ -361,81 +393,71 @@ def compare(draw: Any, kind: str, derived: bool) -> dict[str, Any]:
         ops += ["eq", "ne", "in", "not_in"]
     elif cat == "list":
         ops += ["contains", "contains_all", "contains_any"]
-    op = draw(st.sampled_from(ops))
+    op = pick(draw, ops)
     if op in ("exists", "absent"):
         return {"field": name, "op": op}
     if op in ("meets", "below"):
         return {
             "field": name,
             "op": op,
-            "value": {"param": draw(st.sampled_from(["thr", "thr", "gthr"]))},
+            "value": {"param": pick(draw, ["thr", "thr", "gthr"])},
         }
     if op in ("in", "not_in"):
         if rarely(draw, 4):
             return {
                 "field": name,
                 "op": op,
-                "value": {"param": draw(st.sampled_from(["codes", "gp"]))},
+                "value": {"param": pick(draw, ["codes", "gp"])},
             }
-        vals = draw(st.lists(st.just(None), min_size=0, max_size=3))
         return {
             "field": name,
             "op": op,
-            "value": sorted({str(literal(draw, kind, name)) for _ in vals}),
+            "value": sorted({str(literal(draw, kind, name)) for _ in range(draw(between(0, 3)))}),
         }
     if op in ("contains_all", "contains_any"):
         return {
             "field": name,
             "op": op,
-            "value": sorted({literal(draw, kind, name) for _ in range(draw(st.integers(0, 3)))}),
+            "value": sorted({literal(draw, kind, name) for _ in range(draw(between(0, 3)))}),
         }
     # Sometimes compare with a parameter or with another field of the same category.
-    choice = draw(st.integers(0, 5))
+    choice = draw(between(0, 5))
     if cat == "num" and choice == 0:
-        return {"field": name, "op": op, "value": {"param": draw(st.sampled_from(["lim", "thr"]))}}
+        return {"field": name, "op": op, "value": {"param": pick(draw, ["lim", "thr"])}}
     if choice == 1:
         same_cat = [
             n
             for n in names
             if category(kind, n) == cat or {category(kind, n), cat} == {"date", "ts"}
         ]
-        return {"field": name, "op": op, "value": {"field": draw(st.sampled_from(same_cat))}}
+        return {"field": name, "op": op, "value": {"field": pick(draw, same_cat)}}
     if cat == "num" and choice == 2:
-        other = draw(st.sampled_from(fields_of(kind, ("num",), derived)))
+        other = pick(draw, fields_of(kind, ("num",), derived))
         return {
             "field": name,
             "op": op,
-            "value": {"op": "add", "args": [{"field": other}, draw(st.sampled_from([0, 1]))]},
+            "value": {"op": "add", "args": [{"field": other}, pick(draw, [0, 1])]},
         }
     return {"field": name, "op": op, "value": literal(draw, kind, name)}
 
 
-@st.composite
 def condition(
     draw: Any, kind: str, depth: int, derived: bool = False, counts: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    leaves = [compare(kind, derived)]
-    if counts:
-        leaves.append(
-            st.builds(
-                lambda c, op, v: {"count": c, "op": op, "value": v},
-                st.sampled_from(counts),
-                st.sampled_from(["eq", "ne", "gt", "ge", "lt", "le"]),
-                st.one_of(st.integers(0, 3), st.just({"param": "quota"})),
-            )
-        )
-    leaf = st.one_of(*leaves)
-    if depth <= 0:
-        return draw(leaf)
-    shape = draw(st.sampled_from(["leaf", "leaf", "all", "any", "not", "at_least"]))
+    shape = "leaf" if depth <= 0 else pick(draw, ["leaf", "leaf", "all", "any", "not", "at_least"])
     if shape == "leaf":
-        return draw(leaf)
-    sub = condition(kind, depth - 1, derived, counts)
+        if counts and draw(BOOLEANS):
+            return {
+                "count": pick(draw, counts),
+                "op": pick(draw, ["eq", "ne", "gt", "ge", "lt", "le"]),
+                "value": draw(between(0, 3)) if draw(BOOLEANS) else {"param": "quota"},
+            }
+        return compare(draw, kind, derived)
     if shape == "not":
-        return {"not": draw(sub)}
-    items = draw(st.lists(sub, min_size=1, max_size=3))
+        return {"not": condition(draw, kind, depth - 1, derived, counts)}
+    items = [condition(draw, kind, depth - 1, derived, counts) for _ in range(draw(between(1, 3)))]
     if shape == "at_least":
-        return {"at_least": draw(st.integers(1, len(items))), "of": items}
+        return {"at_least": draw(between(1, len(items))), "of": items}
     return {shape: items}
 
 
@@ -444,50 +466,40 @@ def condition(
 # ----------------------------------------------------------------------------------------------
 
 
-@st.composite
 def outcome(draw: Any) -> dict[str, Any]:
-    return {"status": draw(st.sampled_from(STATUSES)), "flags": draw(sublists(FLAGS, 2))}
+    return {"status": pick(draw, STATUSES), "flags": some_of(draw, FLAGS, 0, 2)}
 
 
-@st.composite
 def scope(draw: Any, kind: str) -> dict[str, Any] | None:
-    shape = draw(st.sampled_from(["none", "event", "event", "situation"]))
+    shape = pick(draw, ["none", "event", "event", "situation"])
     temporal = fields_of(kind, ("date", "ts"))
     if shape == "none" or not temporal:
         return None
     if shape == "event":
         # sometimes a duty that arises at entry into force (registering what pre-dates it)
-        return {"event": draw(st.sampled_from(temporal + ["party_entry_into_force"]))}
+        return {"event": pick(draw, temporal + ["party_entry_into_force"])}
     dates = fields_of(kind, ("date",)) or temporal
-    start = draw(st.sampled_from(dates))
+    start = pick(draw, dates)
     out = {"start": start}
     ends = [f for f in temporal if f != start]
-    if ends and draw(st.booleans()):
-        out["end"] = draw(st.sampled_from(ends))
+    if ends and draw(BOOLEANS):
+        out["end"] = pick(draw, ends)
     return out
 
 
-@st.composite
 def derive(draw: Any, kind: str) -> dict[str, Any]:
     nums = fields_of(kind, ("num",))
     lists = fields_of(kind, ("list",)) + [n for n, c in VIRTUAL.items() if c == "list"]
     if rarely(draw, 3):
         # the number of distinct items of a list field (requested by two Parties or more)
-        return {"dv": {"op": "count_distinct", "args": [{"field": draw(st.sampled_from(lists))}]}}
-    if not nums or draw(st.booleans()):
+        return {"dv": {"op": "count_distinct", "args": [{"field": pick(draw, lists)}]}}
+    if not nums or draw(BOOLEANS):
         return {}
-    op = draw(st.sampled_from(["add", "sub", "mul", "div", "abs", "min", "max", "coalesce"]))
-    args: list[Any] = [{"field": draw(st.sampled_from(nums))}]
+    op = pick(draw, ["add", "sub", "mul", "div", "abs", "min", "max", "coalesce"])
+    args: list[Any] = [{"field": pick(draw, nums)}]
     if op != "abs":
-        args.append(
-            draw(
-                st.one_of(
-                    st.sampled_from([0, 1, 2]),
-                    st.just({"field": draw(st.sampled_from(nums))}),
-                    st.just({"param": "lim"}),
-                )
-            )
-        )
+        other = {"field": pick(draw, nums)}
+        args.append(pick(draw, [pick(draw, [0, 1, 2]), other, {"param": "lim"}]))
     return {"dv": {"op": op, "args": args}}
 
 
@@ -499,66 +511,70 @@ def common(draw: Any, rid: str, kind: str, derived: dict[str, Any]) -> dict[str,
         "id": rid,
         "clause": f"clause of {rid}",
         "derive": derived,
-        "requires": draw(st.lists(st.sampled_from(optional), max_size=1, unique=True))
-        if optional
-        else [],
-        "corroboration": draw(st.sampled_from(["none", "none", "flag", "required"])),
+        "requires": some_of(draw, optional, 0, 1),
+        "corroboration": pick(draw, ["none", "none", "flag", "required"]),
     }
-    sc = draw(scope(kind))
+    sc = scope(draw, kind)
     if sc is not None:
         out["scope"] = sc
     return out
 
 
-@st.composite
+def count_spec(draw: Any, kind: str, derived: dict[str, Any]) -> dict[str, Any]:
+    """A count ``n`` of a classify rule on ``kind``: records of some kind correlated with the
+    subject by ``same``, ``contains``, ``same_year`` and ``before`` (docs/rules.md section 6)."""
+    shapes = CONTAINS_SHAPES.get(kind, [])
+    ckind = pick(draw, KINDS)
+    listing = None
+    if shapes and draw(BOOLEANS):
+        ckind, list_field, subject_field = pick(draw, shapes)
+        listing = {list_field: subject_field}
+    spec: dict[str, Any] = {"name": "n", "kind": ckind}
+
+    def often() -> bool:
+        # with a list join, no other condition most of the time: the count should often be
+        # above 0 (hypothesis favours the "rare" middle value, so a plain coin would not do)
+        return (draw(between(0, 9)) == 9) if listing else bool(draw(BOOLEANS))
+
+    if often():
+        spec["where"] = condition(draw, ckind, 0)
+    for cat in ("str", "num"):
+        mine = fields_of(ckind, (cat,))
+        theirs = fields_of(kind, (cat,))
+        if mine and theirs and often():
+            spec["same"] = {pick(draw, mine): pick(draw, theirs)}
+            break
+    lists, texts = fields_of(ckind, ("list",)), fields_of(kind, ("str",))
+    if listing is None and lists and rarely(draw, 3):
+        listing = {pick(draw, lists): pick(draw, texts)}
+    if listing is not None:
+        # the counted record's list holds the subject's value (a calendar listing the run)
+        spec["contains"] = listing
+    t_mine, t_theirs = fields_of(ckind, ("date", "ts")), fields_of(kind, ("date", "ts"))
+    t_theirs += [n for n in derived if n == "ds"]
+    if t_mine and t_theirs:
+        years = [n for n in FIELDS[ckind] if n in YEAR_FIELDS]
+        if years and (draw(between(0, 3)) == 3 if listing else rarely(draw, 2)):
+            spec["same_year"] = [pick(draw, years), pick(draw, t_theirs)]
+        elif often():
+            spec["same_year"] = [pick(draw, t_mine), pick(draw, t_theirs)]
+        if often():
+            spec["before"] = [pick(draw, t_mine), pick(draw, t_theirs)]
+    return spec
+
+
 def classify_rule(draw: Any, rid: str) -> dict[str, Any]:
-    kind = draw(st.sampled_from(KINDS))
-    derived = draw(derive(kind))
+    kind = pick(draw, KINDS)
+    derived = derive(draw, kind)
     dates = fields_of(kind, ("date",))
     if len(dates) >= 2 and rarely(draw, 3):
         # a derived date (CB-3's start: the actual start, else the planned one)
-        op = draw(st.sampled_from(["coalesce", "min", "max"]))
-        derived["ds"] = {"op": op, "args": [{"field": d} for d in draw(st.permutations(dates))[:2]]}
-    counts = []
+        op = pick(draw, ["coalesce", "min", "max"])
+        derived["ds"] = {"op": op, "args": [{"field": d} for d in some_of(draw, dates, 2, 2)]}
     shapes = CONTAINS_SHAPES.get(kind, [])
+    counts = []
     if rarely(draw, 3) or (shapes and rarely(draw, 2)):
-        ckind = draw(st.sampled_from(KINDS))
-        listing = None
-        if shapes and draw(st.booleans()):
-            ckind, list_field, subject_field = draw(st.sampled_from(shapes))
-            listing = {list_field: subject_field}
-        spec: dict[str, Any] = {"name": "n", "kind": ckind}
-
-        def often() -> bool:
-            # with a list join, no other condition most of the time: the count should often be
-            # above 0 (hypothesis favours the "rare" middle value, so a plain coin would not do)
-            return (draw(st.integers(0, 9)) == 9) if listing else bool(draw(st.booleans()))
-
-        if often():
-            spec["where"] = draw(condition(ckind, 0))
-        for cat in ("str", "num"):
-            mine = fields_of(ckind, (cat,))
-            theirs = fields_of(kind, (cat,))
-            if mine and theirs and often():
-                spec["same"] = {draw(st.sampled_from(mine)): draw(st.sampled_from(theirs))}
-                break
-        lists, texts = fields_of(ckind, ("list",)), fields_of(kind, ("str",))
-        if listing is None and lists and rarely(draw, 3):
-            listing = {draw(st.sampled_from(lists)): draw(st.sampled_from(texts))}
-        if listing is not None:
-            # the counted record's list holds the subject's value (a calendar listing the run)
-            spec["contains"] = listing
-        t_mine, t_theirs = fields_of(ckind, ("date", "ts")), fields_of(kind, ("date", "ts"))
-        t_theirs += [n for n in derived if n == "ds"]
-        if t_mine and t_theirs:
-            years = [n for n in FIELDS[ckind] if n in YEAR_FIELDS]
-            if years and (draw(st.integers(0, 3)) == 3 if listing else rarely(draw, 2)):
-                spec["same_year"] = [draw(st.sampled_from(years)), draw(st.sampled_from(t_theirs))]
-            elif often():
-                spec["same_year"] = [draw(st.sampled_from(t_mine)), draw(st.sampled_from(t_theirs))]
-            if often():
-                spec["before"] = [draw(st.sampled_from(t_mine)), draw(st.sampled_from(t_theirs))]
-        counts.append(spec)
+        counts.append(count_spec(draw, kind, derived))
     names = tuple(c["name"] for c in counts)
     rule = {
         "type": "classify",
@@ -566,20 +582,20 @@ def classify_rule(draw: Any, rid: str) -> dict[str, Any]:
         "subject": {"kind": kind},
         "counts": counts,
         "cases": [
-            {"when": draw(condition(kind, 2, "dv" in derived, names)), **draw(outcome())}
-            for _ in range(draw(st.integers(1, 3)))
+            {"when": condition(draw, kind, 2, "dv" in derived, names), **outcome(draw)}
+            for _ in range(draw(between(1, 3)))
         ],
-        "otherwise": draw(outcome()),
+        "otherwise": outcome(draw),
     }
-    if draw(st.booleans()):
-        rule["subject"]["where"] = draw(condition(kind, 1, "dv" in derived))
+    if draw(BOOLEANS):
+        rule["subject"]["where"] = condition(draw, kind, 1, "dv" in derived)
     if "ds" in derived and rarely(draw, 2):
         rule["scope"] = {"event": "ds"}
-    if names and draw(st.booleans()):
+    if names and draw(BOOLEANS):
         # test the count first, so that it is read (a calendar listing the run)
-        op = draw(st.sampled_from(["ge", "eq", "lt"]))
-        first = {"when": {"count": names[0], "op": op, "value": draw(st.integers(0, 2))}}
-        rule["cases"].insert(0, {**first, **draw(outcome())})
+        op = pick(draw, ["ge", "eq", "lt"])
+        first = {"when": {"count": names[0], "op": op, "value": draw(between(0, 2))}}
+        rule["cases"].insert(0, {**first, **outcome(draw)})
     return rule
 
 
@@ -628,30 +644,29 @@ EXCUSE_SHAPES: dict[str, list[tuple[str, dict[str, str]]]] = {
 }
 
 
-@st.composite
+OFFSETS = st.one_of(st.sampled_from([0, 1, 2, 3, 10, 42, 48]), st.just({"param": "days_n"}))
+INTERVALS = st.one_of(st.sampled_from([12, 6, 24]), st.just({"param": "interval"}))
+
+
 def deadline_rule(draw: Any, rid: str) -> dict[str, Any]:
-    kind, fkind, match, at, anchors = draw(st.sampled_from(DEADLINE_SHAPES))
-    derived = draw(derive(kind))
+    kind, fkind, match, at, anchors = pick(draw, DEADLINE_SHAPES)
+    derived = derive(draw, kind)
     deadlines = []
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(between(1, 3))):
         d: dict[str, Any] = {
-            "anchor": draw(st.sampled_from([*anchors, "party_entry_into_force"])),
+            "anchor": pick(draw, [*anchors, "party_entry_into_force"]),
             "offset": {
-                "amount": draw(
-                    st.one_of(
-                        st.sampled_from([0, 1, 2, 3, 10, 42, 48]), st.just({"param": "days_n"})
-                    )
-                ),
-                "unit": draw(st.sampled_from(["days", "hours", "working_days", "months"])),
+                "amount": draw(OFFSETS),
+                "unit": pick(draw, ["days", "hours", "working_days", "months"]),
             },
-            "direction": draw(st.sampled_from(["after", "after", "before"])),
+            "direction": pick(draw, ["after", "after", "before"]),
         }
         if rarely(draw, 3):
-            d["when"] = draw(condition(kind, 1, bool(derived)))
+            d["when"] = condition(draw, kind, 1, bool(derived))
         deadlines.append(d)
     fulfil: dict[str, Any] = {"kind": fkind, "match": match, "at": at}
     if rarely(draw, 3):
-        fulfil["where"] = draw(condition(fkind, 1))
+        fulfil["where"] = condition(draw, fkind, 1)
     rule = {
         "type": "deadline",
         **common(draw, rid, kind, derived),
@@ -659,64 +674,66 @@ def deadline_rule(draw: Any, rid: str) -> dict[str, Any]:
         "fulfil": fulfil,
         "deadlines": deadlines,
     }
-    if draw(st.booleans()):
-        rule["trigger"]["where"] = draw(condition(kind, 1, bool(derived)))
+    if draw(BOOLEANS):
+        rule["trigger"]["where"] = condition(draw, kind, 1, bool(derived))
     if rarely(draw, 4):
-        rule["on_late"] = draw(outcome())
+        rule["on_late"] = outcome(draw)
     if rarely(draw, 4):
-        rule["on_missing"] = draw(outcome())
+        rule["on_missing"] = outcome(draw)
     if rarely(draw, 2):
-        xkind, xmatch = draw(st.sampled_from(EXCUSE_SHAPES[kind]))
+        xkind, xmatch = pick(draw, EXCUSE_SHAPES[kind])
         excuse: dict[str, Any] = {"kind": xkind, "match": xmatch}
         if rarely(draw, 2):
-            excuse["where"] = draw(condition(xkind, 1))
-        if draw(st.booleans()):
-            excuse["outcome"] = draw(outcome())
+            excuse["where"] = condition(draw, xkind, 1)
+        if draw(BOOLEANS):
+            excuse["outcome"] = outcome(draw)
         rule["excused_by"] = excuse
     return rule
 
 
-@st.composite
 def periodic_rule(draw: Any, rid: str) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["annual_exchange", "annual_exchange", "notification"]))
-    if draw(st.booleans()):
+    kind = pick(draw, ["annual_exchange", "annual_exchange", "notification"])
+    if draw(BOOLEANS):
         schedule: dict[str, Any] = {
             "every": "year",
-            "month": draw(st.sampled_from([1, 2, 6, 12])),
-            "day": draw(st.sampled_from([1, 15, 28, 29, 31])),
+            "month": pick(draw, [1, 2, 6, 12]),
+            "day": pick(draw, [1, 15, 28, 29, 31]),
         }
     else:
         schedule = {
             "every": "months",
-            "months": draw(st.one_of(st.sampled_from([12, 6, 24]), st.just({"param": "interval"}))),
+            "months": draw(INTERVALS),
         }
     rule: dict[str, Any] = {
         "type": "periodic",
         "id": rid,
         "clause": f"clause of {rid}",
-        "corroboration": draw(st.sampled_from(["none", "none", "flag", "required"])),
+        "corroboration": pick(draw, ["none", "none", "flag", "required"]),
         "submission": {"kind": kind},
         "at": "submitted_at" if kind == "annual_exchange" else "sent_at",
         "schedule": schedule,
     }
-    if kind == "annual_exchange" and draw(st.booleans()):
+    if kind == "annual_exchange" and draw(BOOLEANS):
         rule["cycle_field"] = "valid_for_year"
-        rule["cycle_offset"] = draw(st.sampled_from([0, 1]))
-    if kind == "notification" and draw(st.booleans()):
+        rule["cycle_offset"] = pick(draw, [0, 1])
+    if kind == "notification" and draw(BOOLEANS):
         rule["submission"]["where"] = {"field": "channel", "op": "eq", "value": rid.split(".")[0]}
+    if rarely(draw, 3):
+        # a submission that must state a field (a list stated empty counts as not reported)
+        optional = [n for n, (_c, _v, req) in FIELDS[kind].items() if not req]
+        rule["requires"] = [pick(draw, optional)]
     if rarely(draw, 4):
-        rule["on_late"] = draw(outcome())
+        rule["on_late"] = outcome(draw)
     if rarely(draw, 4):
-        rule["on_missing"] = draw(outcome())
+        rule["on_missing"] = outcome(draw)
     return rule
 
 
-@st.composite
 def commitment(draw: Any, cid: str, others: list[str], codes: list[str]) -> Commitment:
     rules = []
-    for i in range(draw(st.integers(0, 3))):
-        make = draw(st.sampled_from([classify_rule, deadline_rule, periodic_rule]))
-        rules.append(draw(make(f"{cid}.R{i + 1}")))
+    for i in range(draw(between(0, 3))):
+        make = pick(draw, [classify_rule, deadline_rule, periodic_rule])
+        rules.append(make(draw, f"{cid}.R{i + 1}"))
     doc: dict[str, Any] = {
         "document": "commitment",
         "id": cid,
@@ -725,18 +742,18 @@ def commitment(draw: Any, cid: str, others: list[str], codes: list[str]) -> Comm
         "modality": "obligation",
         "severity": "medium",
         "text": [{"lang": "en", "text": "The Parties shall ..."}],
-        "parameters": draw(commitment_parameters(codes)),
+        "parameters": commitment_parameters(draw, codes),
         "rules": rules,
-        "verification": {"evidence_from": draw(sublists(others, 2))},
-        "enforcement": {"sanction_available": draw(st.booleans())},
+        "verification": {"evidence_from": some_of(draw, others, 0, 2)},
+        "enforcement": {"sanction_available": draw(BOOLEANS)},
     }
-    if draw(st.booleans()):
+    if draw(BOOLEANS):
         doc["enforcement"]["sanction_from"] = draw(days)
     applicability: dict[str, Any] = {}
     if rarely(draw, 4):
-        applicability["parties"] = draw(sublists(codes, 4))
-    if draw(st.booleans()):
-        applicability["transition"] = {"months": draw(st.sampled_from([0, 1, 6, 12, 24]))}
+        applicability["parties"] = some_of(draw, codes, 0, 4)
+    if draw(BOOLEANS):
+        applicability["transition"] = {"months": pick(draw, [0, 1, 6, 12, 24])}
     doc["applicability"] = applicability
     return Commitment.model_validate(doc)
 
@@ -746,7 +763,6 @@ def commitment(draw: Any, cid: str, others: list[str], codes: list[str]) -> Comm
 # ----------------------------------------------------------------------------------------------
 
 
-@st.composite
 def party(draw: Any, code: str) -> dict[str, Any]:
     p: dict[str, Any] = {
         "code": code,
@@ -755,14 +771,13 @@ def party(draw: Any, code: str) -> dict[str, Any]:
     }
     if rarely(draw, 6):
         return p
-    # Mostly early entry into force, so that most parties are bound at the as-of date.
-    eif = draw(st.one_of(days, early_days, early_days))
+    eif = draw(eif_days)
     p["entry_into_force"] = eif
     if rarely(draw, 3):
-        notice = eif + timedelta(days=draw(st.integers(0, 400)))
+        notice = eif + timedelta(days=draw(between(0, 400)))
         p["withdrawal_notice_on"] = notice
-        if draw(st.booleans()):
-            p["withdrawal_effective_on"] = notice + timedelta(days=draw(st.integers(0, 200)))
+        if draw(BOOLEANS):
+            p["withdrawal_effective_on"] = notice + timedelta(days=draw(between(0, 200)))
     return p
 
 
@@ -784,7 +799,6 @@ def rule_kinds(commitments: dict[str, Commitment]) -> list[str]:
     return sorted(kinds)
 
 
-@st.composite
 def reports(draw: Any, codes: list[str], focus: list[str] | None = None) -> list[Report]:
     """Reports about the parties (rarely about a non-party), mostly carrying records of the
     ``focus`` kinds, from random sources; the same record id recurs across reports."""
@@ -793,41 +807,39 @@ def reports(draw: Any, codes: list[str], focus: list[str] | None = None) -> list
     live = []
     for kind in focus or []:
         live.append((kind, IDS[kind][0]))
-        if draw(st.booleans()):
+        if draw(BOOLEANS):
             live.append((kind, IDS[kind][1]))
-    extras = draw(
-        st.lists(st.sampled_from(ALL_IDS), min_size=0 if live else 1, max_size=3, unique=True)
-    )
+    extras = some_of(draw, ALL_IDS, 0 if live else 1, 3)
     live += [x for x in extras if x not in live]
     base: dict[tuple[str, str, str], dict[str, Any]] = {}
     out = []
-    main = draw(st.sampled_from(codes))  # most reports are about one party
-    for i in range(draw(st.integers(1, 10))):
-        subject = OUTSIDER if rarely(draw, 10) else draw(st.sampled_from([main, main, *codes]))
-        source = draw(st.sampled_from(LEVELS))
-        items = draw(st.lists(st.sampled_from(live), min_size=1, max_size=len(live), unique=True))
+    main = pick(draw, codes)  # most reports are about one party
+    for i in range(draw(between(1, 10))):
+        subject = OUTSIDER if rarely(draw, 10) else pick(draw, [main, main, *codes])
+        source = pick(draw, LEVELS)
+        items = some_of(draw, live, 1, len(live))
         records = []
         for kind, rid in items:
             key = (subject, kind, rid)
             if key not in base:
-                base[key] = draw(record(kind, rid))
+                base[key] = record(draw, kind, rid)
                 triggers = [i for k, i in live if i in TRIGGER_IDS]
                 if kind == "notification" and triggers and not rarely(draw, 3):
-                    base[key]["about"] = draw(st.sampled_from(triggers))
-            records.append(draw(variant(kind, base[key])))
+                    base[key]["about"] = pick(draw, triggers)
+            records.append(variant(draw, kind, base[key]))
         doc: dict[str, Any] = {
             "document": "report",
             "id": f"r{i}",
             "source": source,
             "subject_party": subject,
             "period": {"start": "2027-01-01", "end": "2030-12-31"},
-            "submitted_at": draw(timestamps()),
+            "submitted_at": draw(instants),
             "records": records,
         }
         if source == "other_party" or rarely(draw, 5):
-            doc["source_party"] = draw(st.sampled_from(codes + [OUTSIDER]))
+            doc["source_party"] = pick(draw, codes + [OUTSIDER])
         if rarely(draw, 5):
-            doc["evidence_level"] = draw(st.sampled_from(LEVELS))
+            doc["evidence_level"] = pick(draw, LEVELS)
         out.append(Report.model_validate(doc))
     return out
 
@@ -835,21 +847,21 @@ def reports(draw: Any, codes: list[str], focus: list[str] | None = None) -> list
 @st.composite
 def bundles(draw: Any) -> tuple[TreatyState, dict[str, Commitment], list[Report], date]:
     """(treaty, commitments by id, reports, as_of)."""
-    codes = draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=4, unique=True))
-    cids = [f"AB-{i + 1}" for i in range(draw(st.integers(1, 4)))]
-    commitments = {cid: draw(commitment(cid, [c for c in cids if c != cid], codes)) for cid in cids}
-    in_force = draw(st.lists(st.sampled_from(cids + ["ZZ-9"]), min_size=1, max_size=5, unique=True))
+    codes = some_of(draw, CODES, 1, 4)
+    cids = [f"AB-{i + 1}" for i in range(draw(between(1, 4)))]
+    commitments = {cid: commitment(draw, cid, [c for c in cids if c != cid], codes) for cid in cids}
+    in_force = some_of(draw, [*cids, "ZZ-9"], 1, 5)
     params: dict[str, Any] = {
-        "gp": {"value": draw(sublists(CODES))},
+        "gp": {"value": some_of(draw, CODES)},
         "gthr": {
-            "comparison": draw(st.sampled_from(["strict", "inclusive"])),
-            **draw(windowed(st.sampled_from([2, 3, 4]))),
+            "comparison": pick(draw, ["strict", "inclusive"]),
+            **windowed(draw, [2, 3, 4]),
         },
     }
-    if draw(st.booleans()):
-        params["transition_months"] = {"value": draw(st.sampled_from([0, 1, 6, 12, 24]))}
-    if draw(st.booleans()):
-        params["withdrawal_notice_months"] = {"value": draw(st.sampled_from([1, 6, 12]))}
+    if draw(BOOLEANS):
+        params["transition_months"] = {"value": pick(draw, [0, 1, 6, 12, 24])}
+    if draw(BOOLEANS):
+        params["withdrawal_notice_months"] = {"value": pick(draw, [1, 6, 12])}
     treaty_doc: dict[str, Any] = {
         "document": "treaty",
         "id": "T",
@@ -857,13 +869,11 @@ def bundles(draw: Any) -> tuple[TreatyState, dict[str, Commitment], list[Report]
         "version": "2027.1",
         "commitments": in_force,
         "parameters": params,
-        "parties": [draw(party(c)) for c in codes],
+        "parties": [party(draw, c) for c in codes],
     }
     if rarely(draw, 4):
-        treaty_doc["settling_evidence"] = draw(
-            st.lists(st.sampled_from(LEVELS), min_size=1, max_size=2, unique=True)
-        )
+        treaty_doc["settling_evidence"] = some_of(draw, LEVELS, 1, 2)
     treaty = TreatyState.model_validate(treaty_doc)
-    reps = draw(reports(codes, rule_kinds(commitments)))
-    as_of = draw(st.one_of(late_days, days, late_days))
+    reps = reports(draw, codes, rule_kinds(commitments))
+    as_of = draw(as_of_days)
     return treaty, commitments, reps, as_of

@@ -1,8 +1,17 @@
 """Unit tests of the differential oracle (tests/oracle.py), one per semantic point of
-docs/rules.md, on small hand-built models. Each asserts exact statuses and flags."""
+docs/rules.md, on small hand-built models. Each asserts exact statuses and flags; the reason
+codes have their own cases in tests/evaluate/test_reasons.py.
+
+The last test runs the oracle on generated bundles (tests/strategies.py): it never raises, its
+output is well formed and every reason code fits docs/rules.md section 13. By default it draws
+100 derandomized examples; the long run (2,000) is marked slow:
+``python -m pytest -m slow tests/evaluate/test_oracle.py``.
+"""
 
 from __future__ import annotations
 
+import ast
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -94,13 +103,18 @@ def report(
     )
 
 
-def run(t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str) -> list[tuple]:
-    return oracle_evaluate(t, {c.id: c for c in cs}, reports, date.fromisoformat(as_of))
+def run(
+    t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str
+) -> list[tuple[Any, ...]]:
+    """The oracle's findings as ``(party, commitment, subject, status, flags)``: the reason code
+    is left out here (tests/evaluate/test_reasons.py checks it)."""
+    found = oracle_evaluate(t, {c.id: c for c in cs}, reports, date.fromisoformat(as_of))
+    return [tuple(f[:5]) for f in found]
 
 
 def one(
     t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str, subject: Any
-) -> tuple:
+) -> tuple[str, tuple[str, ...]]:
     """(status, flags) of the finding about ``subject`` (there must be exactly one)."""
     hits = [f for f in run(t, cs, reports, as_of) if f[2] == subject]
     assert len(hits) == 1, hits
@@ -178,6 +192,18 @@ T0 = treaty()
 # ----------------------------------------------------------------------------------------------
 # Own date helpers
 # ----------------------------------------------------------------------------------------------
+
+
+def test_oracle_imports_only_the_document_models() -> None:
+    tests = Path(__file__).resolve().parents[1]
+    for path in [tests / "oracle.py", *sorted((tests / "reference").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        engine = [m for m in modules if m.split(".")[0] == "engine"]
+        assert all(m.startswith("engine.model.") for m in engine), (path.name, engine)
+        ours = [m for m in modules if m.split(".")[0] == "tests"]
+        assert all(m.startswith("tests.reference.") for m in ours), (path.name, ours)
 
 
 def test_date_helpers() -> None:
@@ -1640,13 +1666,40 @@ def test_periodic_sanction_from_uses_the_due_date() -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(bundles())
-def test_oracle_total_on_generated_bundles(bundle: tuple) -> None:
+RULES_MD = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+
+
+def reason_table() -> dict[str, str]:
+    """docs/rules.md section 13: code -> the status its table row gives (``any``,
+    ``excuse outcome``, ``on_late`` and ``on_missing`` leave the status to the rule)."""
+    text = RULES_MD.read_text(encoding="utf-8").split("## 13. Reason codes", 1)[1]
+    return dict(re.findall(r"^\| `(\w+)` \| ([\w ]+?) \|", text, flags=re.MULTILINE))
+
+
+def finding_codes() -> list[str]:
+    """The codes a finding can carry (the table of section 13, not the codes said only inside
+    another reason's words)."""
+    return sorted(reason_table())
+
+
+def test_reason_table_is_read() -> None:
+    table = reason_table()
+    assert table["deadline_late"] == "on_late"
+    assert table["not_bound"] == "not_applicable"
+    assert table["excused"] == "excuse outcome"
+    assert "settled" not in table
+    assert len(table) >= 30
+
+
+def check_reason(finding: tuple[Any, ...], table: dict[str, str]) -> None:
+    """A finding's reason code is one of section 13's table, and fits the status it gives."""
+    code, status = finding[5], finding[3]
+    assert code in table, finding
+    if table[code] in STATUSES:
+        assert status == table[code], finding
+
+
+def _total(bundle: tuple[Any, ...]) -> None:
     t, cs, reps, as_of = bundle
     got = oracle_evaluate(t, cs, reps, as_of)
     assert got == sorted(got, key=lambda f: (f[0], f[1], f[2] or ""))
@@ -1657,9 +1710,45 @@ def test_oracle_total_on_generated_bundles(bundle: tuple) -> None:
         for cid in in_force:
             if cs[cid].rules:  # a commitment without rules has no findings
                 assert any(f[0] == p.code and f[1] == cid for f in got), (p.code, cid)
+    table = reason_table()
     for f in got:
         assert f[3] in STATUSES
         assert list(f[4]) == sorted(set(f[4]))
         assert f[2] is None or isinstance(f[2], str)
+        check_reason(f, table)
+        # the flag that goes with the code (other verdicts of the status may add theirs)
+        implied = {
+            "transition": "transition",
+            "uncorroborated_required": "uncorroborated",
+            "readings_disagree": "contradictory",
+            "cycle_disputed": "contradictory",
+            "deadline_disputed": "contradictory",
+            "excuse_disputed": "contradictory",
+        }
+        if f[5] in implied:
+            assert implied[f[5]] in f[4], f
     # The output is a function of the inputs: report order does not matter.
     assert oracle_evaluate(t, cs, list(reversed(reps)), as_of) == got
+
+
+def _bundle_settings(n: int) -> settings:
+    return settings(
+        max_examples=n,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        derandomize=True,
+        database=None,
+    )
+
+
+@_bundle_settings(100)
+@given(bundles())
+def test_oracle_total_on_generated_bundles(bundle: tuple[Any, ...]) -> None:
+    _total(bundle)
+
+
+@pytest.mark.slow
+@_bundle_settings(2000)
+@given(bundles())
+def test_oracle_total_on_generated_bundles_long(bundle: tuple[Any, ...]) -> None:
+    _total(bundle)

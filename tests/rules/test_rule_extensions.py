@@ -16,19 +16,20 @@ from engine.rules.compile import CompileError, compile_program
 from tests.evaluate.test_oracle import classify, commitment, party, report, treaty
 from tests.oracle import oracle_evaluate
 
-Row = tuple[str, str, str | None, str, tuple[str, ...]]
+Row = tuple[str, str, str | None, str, tuple[str, ...], str | None]
 
 
 def both(t: TreatyState, cs: list[Commitment], reports: list[Report], as_of: str) -> list[Row]:
-    """The findings, after checking that the engine and the oracle agree on them."""
+    """The findings ``(party, commitment, subject, status, flags, reason)``, after checking that
+    the engine and the oracle agree on them, reason codes included."""
     day = date.fromisoformat(as_of)
     by_id = {c.id: c for c in cs}
     engine = sorted(
-        (f.party, f.commitment, f.subject, f.status, tuple(sorted(f.flags)))
+        (f.party, f.commitment, f.subject, f.status, tuple(sorted(f.flags)), f.explanation.reason)
         for f in evaluate_models(t, by_id, reports, day)
     )
     oracle = sorted(oracle_evaluate(t, by_id, reports, day), key=lambda r: (r[0], r[1], r[2] or ""))
-    assert engine == sorted(oracle)
+    assert engine == sorted(tuple(r) for r in oracle)
     return engine
 
 
